@@ -1,0 +1,56 @@
+"""The one way to write audit events.
+
+Call :func:`audit_record` inside the same transaction as the change it records, so the event
+exists exactly when the change does. Bulk operations (imports) build events with
+:func:`audit_event_build` and write them with :func:`audit_record_many`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from preau.audit.models import AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as the WSGI server saw it (the reverse proxy sets REMOTE_ADDR)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_event_build(
+    *,
+    action: str,
+    actor: Any = None,
+    target: Any = None,
+    establishment: Any = None,
+    request: HttpRequest | None = None,
+    ip: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        created_at=timezone.now(),
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=getattr(actor, "login", "") or ("system" if actor is None else str(actor)),
+        target=target if getattr(target, "pk", None) else None,
+        target_label=getattr(target, "login", "") if target is not None else "",
+        establishment=establishment,
+        ip=ip or client_ip(request),
+        data=data or {},
+    )
+
+
+def audit_record(**kwargs: Any) -> AuditEvent:
+    event = audit_event_build(**kwargs)
+    event.save()
+    return event
+
+
+def audit_record_many(events: Iterable[AuditEvent], *, batch_size: int = 2000) -> None:
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)

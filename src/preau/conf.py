@@ -1,0 +1,40 @@
+"""Préau's options: one namespaced dict ``settings.PREAU`` with documented defaults.
+
+Read through :func:`preau_setting` at call time (never at import time), so tests can override
+``settings.PREAU`` and deployments can set ``PREAU_*`` environment variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Name shown in pages, mails and letters.
+    "ENT_NAME": "Préau",
+    # Public address of the ENT, printed on letters and in their QR code.
+    "PUBLIC_URL": "http://127.0.0.1:8000",
+    # An activation code, and the account waiting for it, lives this many days.
+    "ACTIVATION_DAYS": 92,
+    # A never-activated account is deleted this many days after its creation.
+    "DELETE_UNACTIVATED_DAYS": 365,
+    # Argon2id cost: chosen from bench/bench_argon2.py (see bench/RESULTS.md).
+    "ARGON2_MEMORY_KIB": 19 * 1024,
+    "ARGON2_TIME_COST": 2,
+    "ARGON2_PARALLELISM": 1,
+    # Sign-in throttling: failures allowed per window before delays grow (see signin.throttle).
+    "SIGNIN_FAILURES_PER_ACCOUNT": 5,
+    "SIGNIN_FAILURES_PER_ADDRESS": 50,
+    "SIGNIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    # Where to get help, printed on letters and pages.
+    "HELP_TEXT": "En cas de difficulté, adressez-vous au secrétariat de votre établissement.",
+}
+
+
+def preau_setting(name: str) -> Any:
+    """Return Préau option ``name`` from ``settings.PREAU``, else its documented default."""
+    overrides = getattr(settings, "PREAU", {})
+    if name in overrides:
+        return overrides[name]
+    return DEFAULTS[name]

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from preau import health, views
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("", views.home, name="home"),
+    path("", include("preau.signin.urls")),
+    path("console/", include("preau.console.urls")),
+    path("operateur/", admin.site.urls),
+]

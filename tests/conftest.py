@@ -1,0 +1,32 @@
+"""Suite-wide fixtures.
+
+The database is whatever DATABASE_URL names (SQLite by default, PostgreSQL in CI); the cache is
+Redis when REDIS_URL is set. Throttle counters live in the cache, so each test starts with an
+empty one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Plain-HTTP test servers: browsers and HTTP clients must send the cookies back.
+os.environ.setdefault("PREAU_SECURE_COOKIES", "0")
+os.environ.setdefault("PREAU_DATA_DIR", tempfile.mkdtemp(prefix="preau-test-"))
+
+import pytest  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def establishment(db):  # type: ignore[no-untyped-def]
+    from preau.directory.models import Establishment
+
+    return Establishment.objects.create(
+        uai="0750654D", name="Lycée Louis-le-Grand", kind="lycee", postal_code="75005", city="Paris"
+    )
