@@ -1,0 +1,1 @@
+"""Préau's benchmarks (not part of the test run). ``make bench`` runs them all."""
