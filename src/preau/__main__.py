@@ -9,10 +9,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preau.settings")
+    if args[:1] == ["demo"]:
+        # The demo serves plain HTTP on the loopback: cookies can't require TLS there.
+        os.environ.setdefault("PREAU_SECURE_COOKIES", "0")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["preau", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["preau", *args])
 
 
 if __name__ == "__main__":

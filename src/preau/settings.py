@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "preau.provisioning",
     "preau.signin",
     "preau.console",
+    "preau.demo",
 ]
 
 MIDDLEWARE = [
