@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "SIGNIN_FAILURES_PER_ACCOUNT": 5,
     "SIGNIN_FAILURES_PER_ADDRESS": 50,
     "SIGNIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    # Largest import file the console accepts, in bytes.
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Where to get help, printed on letters and pages.
     "HELP_TEXT": "En cas de difficulté, adressez-vous au secrétariat de votre établissement.",
 }
