@@ -23,10 +23,14 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_MEMORY_KIB": 19 * 1024,
     "ARGON2_TIME_COST": 2,
     "ARGON2_PARALLELISM": 1,
-    # Sign-in throttling: failures allowed per window before delays grow (see signin.throttle).
-    "SIGNIN_FAILURES_PER_ACCOUNT": 5,
-    "SIGNIN_FAILURES_PER_ADDRESS": 50,
-    "SIGNIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    # Throttles (see preau.signin.throttle): per scope, ``limit`` failures are free, then each
+    # failure doubles the wait (2, 4, 8… s) up to ``max_delay``; the count is forgotten ``window``
+    # seconds after the last failure. Per address the budget is larger and the cap shorter: a
+    # whole school often shares one address, and a prankster must not lock the school out.
+    "THROTTLES": {
+        "signin.account": {"limit": 5, "window": 15 * 60, "max_delay": 5 * 60},
+        "signin.address": {"limit": 100, "window": 15 * 60, "max_delay": 60},
+    },
     # Largest import file the console accepts, in bytes.
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Where to get help, printed on letters and pages.
