@@ -1,24 +1,114 @@
-"""Authentication of local accounts: password, or activation code before the first connection."""
+"""Authentication of local accounts: password, or activation code before the first connection.
+
+:func:`credentials_verify` is the one place that decides; it returns why an attempt failed, for
+the audit trail. Whatever the outcome, it costs exactly one Argon2 computation, so the response
+time does not tell an unknown identifier from a wrong password, a deactivated account or a
+pending account with a wrong code.
+"""
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
 from django.utils import timezone
 
 from preau.directory.activation_codes import activation_code_matches
 from preau.directory.models import Account
 
+BACKEND_PATH = "preau.signin.backends.AccountBackend"
+
+
+class Verdict(enum.StrEnum):
+    PASSWORD = "password"  # noqa: S105 - success with the account's password
+    ACTIVATION_CODE = "activation_code"  # success with a pending account's activation code
+    UNKNOWN = "unknown"  # no account with this identifier
+    BAD_PASSWORD = "bad_password"  # noqa: S105
+    NO_PASSWORD = "no_password"  # noqa: S105 - active account without a usable password
+    DEACTIVATED = "deactivated"
+    BAD_CODE = "bad_code"  # pending account, code wrong (or none issued)
+    CODE_EXPIRED = "code_expired"  # pending account, right code past its deadline
+
+    @property
+    def succeeded(self) -> bool:
+        return self in (Verdict.PASSWORD, Verdict.ACTIVATION_CODE)
+
+
+@dataclass(frozen=True)
+class Verification:
+    verdict: Verdict
+    account: Account | None
+    # For a deactivated account: whether the secret was right (the operator answering
+    # "I can't sign in" wants to know it was not a typo). Never shown to the person.
+    secret_correct: bool = False
+
+
+def normalize_identifier(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def _burn(password: str) -> None:
+    """One Argon2 computation with the current parameters, result thrown away."""
+    make_password(password)
+
+
+def _check_password(account: Account, password: str) -> bool:
+    """Argon2 verify (and rehash when the parameters changed); burns one hash when unusable."""
+    if not account.has_usable_password():
+        _burn(password)
+        return False
+    return account.check_password(password)
+
+
+def credentials_verify(identifier: str, password: str) -> Verification:
+    """Check ``identifier`` + ``password`` (or activation code); one Argon2 computation always."""
+    login = normalize_identifier(identifier)
+    account = Account.objects.filter(login=login).first() if login else None
+    if account is None:
+        _burn(password)
+        return Verification(Verdict.UNKNOWN, None)
+    if account.state == Account.State.DEACTIVATED:
+        return _verify_deactivated(account, password)
+    if account.state == Account.State.PROVISIONED:
+        return _verify_provisioned(account, password)
+    if not account.has_usable_password():
+        _burn(password)
+        return Verification(Verdict.NO_PASSWORD, account)
+    if account.check_password(password):
+        return Verification(Verdict.PASSWORD, account)
+    return Verification(Verdict.BAD_PASSWORD, account)
+
+
+def _verify_provisioned(account: Account, password: str) -> Verification:
+    # The code is an HMAC (microseconds); an account an administrator gave a password to may
+    # also use it. Either way exactly one Argon2 computation is made.
+    code_right = activation_code_matches(password, account.activation_code_digest)
+    expires = account.activation_expires_at
+    code_alive = expires is not None and expires > timezone.now()
+    if _check_password(account, password):
+        return Verification(Verdict.PASSWORD, account)
+    if code_right and code_alive:
+        return Verification(Verdict.ACTIVATION_CODE, account)
+    return Verification(Verdict.CODE_EXPIRED if code_right else Verdict.BAD_CODE, account)
+
+
+def _verify_deactivated(account: Account, password: str) -> Verification:
+    if account.has_usable_password():
+        # Django's check_password without the setter: a deactivated hash is not upgraded.
+        correct = check_password(password, account.password)
+    else:
+        _burn(password)
+        correct = False
+    correct = correct or activation_code_matches(password, account.activation_code_digest)
+    return Verification(Verdict.DEACTIVATED, account, secret_correct=correct)
+
 
 class AccountBackend(ModelBackend):
-    """``login`` + password for an active account; ``login`` + activation code for a pending one.
-
-    Both paths cost one Argon2 computation, whether or not the login exists, so response times
-    do not reveal which identifiers exist.
-    """
+    """Django's authentication backend over :func:`credentials_verify` (``login`` + secret)."""
 
     def authenticate(
         self,
@@ -29,21 +119,7 @@ class AccountBackend(ModelBackend):
     ) -> Account | None:
         if not username or not password:
             return None
-        try:
-            account = Account.objects.get(login=username.strip().lower())
-        except Account.DoesNotExist:
-            make_password(password)  # same cost as a real check
-            return None
-        if account.state == Account.State.PROVISIONED:
-            make_password(password)
-            expires = account.activation_expires_at
-            if (
-                expires is not None
-                and expires > timezone.now()
-                and activation_code_matches(password, account.activation_code_digest)
-            ):
-                return account
-            return None
-        if account.check_password(password) and self.user_can_authenticate(account):
-            return account
+        result = credentials_verify(username, password)
+        if result.verdict.succeeded and self.user_can_authenticate(result.account):
+            return result.account
         return None

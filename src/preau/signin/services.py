@@ -1,0 +1,118 @@
+"""Signing in and out: throttles, the credential check, the session and the audit trail."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from django.contrib.auth import SESSION_KEY, login, logout
+from django.http import HttpRequest
+
+from preau.audit.services import audit_record, client_ip
+from preau.directory.models import Account
+from preau.signin.backends import (
+    BACKEND_PATH,
+    Verdict,
+    credentials_verify,
+    normalize_identifier,
+)
+from preau.signin.throttle import (
+    throttle_check,
+    throttle_fail,
+    throttle_first_refusal,
+    throttle_reset,
+)
+
+SCOPE_ACCOUNT = "signin.account"
+SCOPE_ADDRESS = "signin.address"
+# Where the first-connection journey (issue 4) reads how the session was opened.
+AUTH_METHOD_SESSION_KEY = "preau_auth_method"
+
+
+class Outcome(enum.Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class SigninResult:
+    outcome: Outcome
+    account: Account | None = None
+    # Seconds to wait before the next attempt (THROTTLED only).
+    wait: int = 0
+
+
+def _throttle_keys(identifier: str, address: str | None) -> list[tuple[str, str]]:
+    keys = [(SCOPE_ACCOUNT, identifier)]
+    if address:
+        keys.append((SCOPE_ADDRESS, address))
+    return keys
+
+
+def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> SigninResult:
+    """One sign-in attempt from the sign-in form: on success the session is opened (rotated).
+
+    The throttles come first: while one holds, nothing is checked. Every failure answers the
+    same to the person (the reason goes to the audit trail only) and costs one Argon2 hash.
+    """
+    login_name = normalize_identifier(identifier)
+    address = client_ip(request)
+    keys = _throttle_keys(login_name, address)
+
+    waits = [(throttle_check(scope, key), scope, key) for scope, key in keys]
+    wait, scope, key = max(waits)
+    if wait > 0:
+        account = Account.objects.filter(login=login_name).first() if login_name else None
+        if throttle_first_refusal(scope, key, wait):
+            audit_record(
+                action="signin.throttled",
+                actor=request.user,
+                target=account,
+                request=request,
+                data={"scope": scope, "wait": wait, **_unknown_identifier(account, login_name)},
+            )
+        return SigninResult(Outcome.THROTTLED, account, wait)
+
+    result = credentials_verify(login_name, password)
+    account = result.account
+    if not result.verdict.succeeded or account is None:
+        delays = [throttle_fail(scope, key) for scope, key in keys]
+        data: dict[str, object] = {"reason": str(result.verdict)}
+        data.update(_unknown_identifier(account, login_name))
+        if max(delays) > 0:
+            data["throttled_for"] = max(delays)
+        if result.verdict == Verdict.DEACTIVATED:
+            data["secret_correct"] = result.secret_correct
+        audit_record(
+            action="signin.failure", actor=request.user, target=account, request=request, data=data
+        )
+        return SigninResult(Outcome.FAILURE, account)
+
+    throttle_reset(SCOPE_ACCOUNT, login_name)
+    if SESSION_KEY in request.session:
+        # login() keeps the key when the same person signs in again: rotate it anyway.
+        request.session.cycle_key()
+    login(request, account, backend=BACKEND_PATH)
+    request.session[AUTH_METHOD_SESSION_KEY] = str(result.verdict)
+    audit_record(
+        action="signin.success",
+        actor=account,
+        target=account,
+        request=request,
+        data={"method": str(result.verdict)},
+    )
+    return SigninResult(Outcome.SUCCESS, account)
+
+
+def signout(*, request: HttpRequest) -> None:
+    """Close the session (flushed: a new key, no data) and record it."""
+    account = request.user if request.user.is_authenticated else None
+    logout(request)
+    if account is not None:
+        audit_record(action="signout", actor=account, target=account, request=request)
+
+
+def _unknown_identifier(account: Account | None, login_name: str) -> dict[str, str]:
+    """What was typed, for the operator, when it names no account (64 characters at most)."""
+    return {} if account is not None else {"identifier": login_name[:64]}
