@@ -1,0 +1,449 @@
+"""Activation codes and credential letters.
+
+An activation code is the secret printed on a person's letter: it opens the first connection of
+a PROVISIONED account until its deadline. Issuing a code replaces the previous one (its digest is
+overwritten, so the old letter stops working), restarts the deadline, and brings a DEACTIVATED
+account back to PROVISIONED: that is how a school reactivates someone. An ACTIVE account is
+never touched: its owner has a password, and a code would be a second way in.
+
+``letters_generate`` is what ``preau letters`` and the console's button call: it picks the
+people of an establishment, issues fresh codes to those still pending and renders their letters,
+all in one transaction, so a failure while drawing leaves every old code valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from preau.audit.models import AuditEvent
+from preau.audit.services import audit_event_build, audit_record, audit_record_many
+from preau.conf import preau_setting
+from preau.directory.activation_codes import activation_code_digest, activation_code_generate
+from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.provisioning.letters import Child, Letter, LetterContext, letters_render
+
+ISSUABLE_STATES = (Account.State.PROVISIONED, Account.State.DEACTIVATED)
+# Rows locked and rewritten per statement (keeps every IN (...) list well below SQLite's limit).
+_CHUNK = 1000
+
+PROFILES: dict[str, tuple[str, ...]] = {
+    "student": (Membership.Profile.STUDENT,),
+    "guardian": (Membership.Profile.GUARDIAN,),
+    "staff": (Membership.Profile.TEACHER, Membership.Profile.STAFF),
+}
+
+
+class AccountAlreadyActive(ValueError):
+    """An activation code was asked for an account that already has its password."""
+
+
+class LettersError(ValueError):
+    """A letters request that cannot be served (unknown class or profile); the message is French
+    and says what to do."""
+
+
+# --- Activation codes ----------------------------------------------------------------------------
+
+
+def activation_codes_issue(
+    *,
+    actor: Account | None,
+    accounts: Sequence[Account],
+    establishment: Establishment | None = None,
+    request: HttpRequest | None = None,
+) -> dict[int, str]:
+    """Give each PROVISIONED or DEACTIVATED account of ``accounts`` a fresh activation code.
+
+    Returns ``{account id: clear code}``: the only time the clear code exists, for the caller to
+    print. ACTIVE accounts are skipped (left exactly as they are). The state is read again under
+    a row lock, so an account that activated meanwhile is skipped too. The given instances are
+    updated in place. One transaction; one ``activation_code.issue`` audit event per account
+    (``establishment`` is recorded on them when the codes are issued for one school).
+    """
+    ids = list(dict.fromkeys(a.pk for a in accounts if a.pk is not None))
+    if not ids:
+        return {}
+    now = timezone.now()
+    expires_at = now + timedelta(days=preau_setting("ACTIVATION_DAYS"))
+    fields = ["activation_code_digest", "activation_expires_at", "state", "deactivated_at"]
+    codes: dict[int, str] = {}
+    events: list[AuditEvent] = []
+    with transaction.atomic():
+        for start in range(0, len(ids), _CHUNK):
+            locked = list(
+                Account.objects.select_for_update()
+                .filter(pk__in=ids[start : start + _CHUNK], state__in=ISSUABLE_STATES)
+                .order_by("pk")
+                .only("pk", "login", "state", *fields)
+            )
+            for account in locked:
+                code = activation_code_generate()
+                codes[account.pk] = code
+                reactivated = account.state == Account.State.DEACTIVATED
+                account.activation_code_digest = activation_code_digest(code)
+                account.activation_expires_at = expires_at
+                account.state = Account.State.PROVISIONED
+                account.deactivated_at = None
+                # bulk_update() skips auto_now: the change must still show in updated_at.
+                account.updated_at = now
+                events.append(
+                    audit_event_build(
+                        action="activation_code.issue",
+                        actor=actor,
+                        target=account,
+                        establishment=establishment,
+                        request=request,
+                        data={"expires_at": expires_at.isoformat(), "reactivated": reactivated},
+                    )
+                )
+            Account.objects.bulk_update(locked, [*fields, "updated_at"], batch_size=500)
+        audit_record_many(events)
+    digests = {pk: activation_code_digest(code) for pk, code in codes.items()}
+    for account in accounts:
+        if account.pk in digests:
+            account.activation_code_digest = digests[account.pk]
+            account.activation_expires_at = expires_at
+            account.state = Account.State.PROVISIONED
+            account.deactivated_at = None
+            account.updated_at = now
+    return codes
+
+
+def activation_code_issue(
+    *,
+    actor: Account | None,
+    account: Account,
+    establishment: Establishment | None = None,
+    request: HttpRequest | None = None,
+) -> str:
+    """A fresh activation code for one pending or deactivated account (the old one dies).
+
+    Raises :class:`AccountAlreadyActive` for an active account, which is left untouched.
+    """
+    codes = activation_codes_issue(
+        actor=actor, accounts=[account], establishment=establishment, request=request
+    )
+    if account.pk not in codes:
+        raise AccountAlreadyActive(
+            _(
+                "Le compte %(login)s est déjà activé : il n'a pas besoin de code d'activation. "
+                "Si la personne a oublié son mot de passe, elle peut le réinitialiser."
+            )
+            % {"login": account.login}
+        )
+    return codes[account.pk]
+
+
+# --- Letters ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LettersResult:
+    pdf: bytes
+    letters: int
+    codes_issued: int
+
+
+def _current(prefix: str = "") -> Q:
+    """Not ended: no end date, or one still in the future."""
+    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
+        **{f"{prefix}end_date__gt": timezone.localdate()}
+    )
+
+
+def school_year_current(establishment: Establishment) -> int | None:
+    """The establishment's current school year: the latest one its classes were imported for."""
+    year: int | None = SchoolClass.objects.filter(establishment=establishment).aggregate(
+        year=Max("school_year")
+    )["year"]
+    return year
+
+
+def school_class_get(*, establishment: Establishment, code: str) -> SchoolClass:
+    """The class ``code`` (any case) of the establishment's current school year, or LettersError."""
+    year = school_year_current(establishment)
+    code = code.strip()
+    if year is None:
+        raise LettersError(
+            _(
+                "Classe inconnue : « %(code)s ». L'établissement %(uai)s n'a encore aucune "
+                "classe : importez d'abord les élèves."
+            )
+            % {"code": code, "uai": establishment.uai}
+        )
+    candidates = list(
+        SchoolClass.objects.filter(establishment=establishment, school_year=year, code__iexact=code)
+    )
+    exact = [c for c in candidates if c.code == code]
+    if exact or candidates:
+        return (exact or candidates)[0]
+    known = list(
+        SchoolClass.objects.filter(establishment=establishment, school_year=year)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    known.sort(key=_natural)
+    raise LettersError(
+        _(
+            "Classe inconnue : « %(code)s » n'est pas une classe de l'année en cours à "
+            "%(uai)s. Classes connues : %(known)s."
+        )
+        % {"code": code, "uai": establishment.uai, "known": ", ".join(known)}
+    )
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """Sort key where "6B" < "6C" and "2" < "10"."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
+def _memberships_selected(
+    *,
+    establishment: Establishment,
+    school_class: SchoolClass | None,
+    profiles: tuple[str, ...] | None,
+    pending_only: bool,
+) -> QuerySet[Membership]:
+    memberships = Membership.objects.filter(_current(), establishment=establishment)
+    if profiles:
+        memberships = memberships.filter(profile__in=profiles)
+    if pending_only:
+        memberships = memberships.exclude(account__state=Account.State.ACTIVE)
+    if school_class is not None:
+        in_class = Membership.classes.through.objects.filter(
+            membership_id=OuterRef("pk"), schoolclass_id=school_class.pk
+        )
+        # A guardian belongs to a class's pile through a child who is a current student of it.
+        students_of_class = Membership.objects.filter(
+            _current(),
+            establishment=establishment,
+            profile=Membership.Profile.STUDENT,
+            classes=school_class,
+        ).values("account_id")
+        child_in_class = Guardianship.objects.filter(
+            _current(),
+            establishment=establishment,
+            guardian_id=OuterRef("account_id"),
+            student_id__in=students_of_class,
+        )
+        memberships = memberships.filter(
+            Exists(in_class) | (Q(profile=Membership.Profile.GUARDIAN) & Exists(child_in_class))
+        )
+    return memberships
+
+
+def _student_classes(establishment: Establishment, year: int | None) -> dict[int, list[str]]:
+    """Account id → class codes of the current school year, for every current student here."""
+    classes: dict[int, list[str]] = defaultdict(list)
+    if year is None:
+        return classes
+    rows = Membership.classes.through.objects.filter(
+        membership__establishment=establishment,
+        membership__profile=Membership.Profile.STUDENT,
+        schoolclass__school_year=year,
+    ).filter(
+        Q(membership__end_date__isnull=True) | Q(membership__end_date__gt=timezone.localdate())
+    )
+    for account_id, code in rows.values_list("membership__account_id", "schoolclass__code"):
+        classes[account_id].append(code)
+    for codes in classes.values():
+        codes.sort(key=_natural)
+    return classes
+
+
+@dataclass
+class _Recipient:
+    account: Account
+    profiles: set[str]
+    function: str = ""
+
+
+def _recipients(memberships: QuerySet[Membership]) -> list[_Recipient]:
+    """One recipient per person, however many profiles they hold here."""
+    by_account: dict[int, _Recipient] = {}
+    rows = memberships.select_related("account").only(
+        "profile",
+        "function",
+        "account__id",
+        "account__login",
+        "account__first_name",
+        "account__last_name",
+        "account__state",
+        "account__activation_code_digest",
+        "account__activation_expires_at",
+        "account__deactivated_at",
+        "account__updated_at",
+    )
+    for membership in rows:
+        recipient = by_account.get(membership.account_id)
+        if recipient is None:
+            recipient = by_account[membership.account_id] = _Recipient(
+                account=membership.account, profiles=set()
+            )
+        recipient.profiles.add(membership.profile)
+        if membership.function and not recipient.function:
+            recipient.function = membership.function
+    return list(by_account.values())
+
+
+def _children(
+    establishment: Establishment, guardian_ids: list[int], classes: dict[int, list[str]]
+) -> dict[int, list[Child]]:
+    children: dict[int, list[Child]] = defaultdict(list)
+    if not guardian_ids:
+        return children
+    guardian_memberships = Membership.objects.filter(
+        _current(), establishment=establishment, profile=Membership.Profile.GUARDIAN
+    ).values("account_id")
+    rows = (
+        Guardianship.objects.filter(
+            _current(), establishment=establishment, guardian_id__in=guardian_memberships
+        )
+        .order_by("student__last_name", "student__first_name", "student_id")
+        .values_list("guardian_id", "student_id", "student__first_name", "student__last_name")
+    )
+    wanted = set(guardian_ids)
+    for guardian_id, student_id, first_name, last_name in rows:
+        if guardian_id in wanted:
+            children[guardian_id].append(
+                Child(
+                    name=f"{first_name} {last_name}".strip(),
+                    classes=tuple(classes.get(student_id, ())),
+                )
+            )
+    return children
+
+
+def letters_generate(
+    *,
+    actor: Account | None,
+    establishment: Establishment,
+    school_class: str | None = None,
+    profile: str | None = None,
+    pending_only: bool = False,
+    request: HttpRequest | None = None,
+) -> LettersResult:
+    """Letters for the current members of ``establishment``, one A4 page per person.
+
+    ``profile`` is "student", "guardian" or "staff" (teachers and other staff); ``school_class``
+    a class code of the current school year (its students, its teachers and staff, and the
+    guardians of its students). Accounts still pending (PROVISIONED or DEACTIVATED) get a fresh
+    code, and their previous one stops working; an ACTIVE account is untouched and its letter
+    carries no code (``pending_only`` leaves those letters out). Letters come sorted by class,
+    then name, so that a teacher can hand them out. Raises :class:`LettersError` for an unknown
+    class or profile.
+    """
+    profiles: tuple[str, ...] | None = None
+    if profile:
+        if profile not in PROFILES:
+            raise LettersError(
+                _("Profil inconnu : « %(profile)s ». Profils possibles : %(known)s.")
+                % {"profile": profile, "known": ", ".join(PROFILES)}
+            )
+        profiles = PROFILES[profile]
+    cls = school_class_get(establishment=establishment, code=school_class) if school_class else None
+    year = school_year_current(establishment)
+    labels = dict(Membership.Profile.choices)
+
+    with transaction.atomic():
+        memberships = _memberships_selected(
+            establishment=establishment,
+            school_class=cls,
+            profiles=profiles,
+            pending_only=pending_only,
+        )
+        recipients = _recipients(memberships)
+        if not recipients:
+            return LettersResult(pdf=b"", letters=0, codes_issued=0)
+        classes = _student_classes(establishment, year)
+        guardian_ids = [
+            r.account.pk for r in recipients if Membership.Profile.GUARDIAN in r.profiles
+        ]
+        children = _children(establishment, guardian_ids, classes)
+
+        pending = [r.account for r in recipients if r.account.state != Account.State.ACTIVE]
+        codes = activation_codes_issue(
+            actor=actor, accounts=pending, establishment=establishment, request=request
+        )
+
+        entries: list[tuple[tuple[Any, ...], Letter]] = []
+        profile_order = list(labels)
+        for recipient in recipients:
+            account = recipient.account
+            own_classes = (
+                tuple(classes.get(account.pk, ()))
+                if Membership.Profile.STUDENT in recipient.profiles
+                else ()
+            )
+            kids = tuple(children.get(account.pk, ()))
+            code = codes.get(account.pk)
+            letter = Letter(
+                login=account.login,
+                first_name=account.first_name,
+                last_name=account.last_name,
+                profiles=tuple(
+                    str(labels[p]) for p in sorted(recipient.profiles, key=profile_order.index)
+                ),
+                classes=own_classes,
+                children=kids,
+                function=recipient.function,
+                is_guardian=Membership.Profile.GUARDIAN in recipient.profiles
+                and Membership.Profile.STUDENT not in recipient.profiles,
+                code=code,
+                expires_at=account.activation_expires_at if code else None,
+            )
+            pile = own_classes or tuple(c for kid in kids for c in kid.classes)
+            first_class = min(pile, key=_natural) if pile else None
+            key = (
+                first_class is None,
+                _natural(first_class or ""),
+                account.last_name.casefold(),
+                account.first_name.casefold(),
+                account.login,
+            )
+            entries.append((key, letter))
+        entries.sort(key=lambda entry: entry[0])
+
+        audit_record(
+            action="letters.print",
+            actor=actor,
+            establishment=establishment,
+            request=request,
+            data={
+                "letters": len(entries),
+                "codes_issued": len(codes),
+                "class": cls.code if cls else None,
+                "profile": profile,
+                "pending_only": pending_only,
+            },
+        )
+        public_url = str(preau_setting("PUBLIC_URL")).rstrip("/")
+        context = LetterContext(
+            ent_name=str(preau_setting("ENT_NAME")),
+            establishment_name=establishment.name,
+            uai=establishment.uai,
+            city=establishment.city,
+            public_url=public_url,
+            signin_url=public_url + reverse("signin:login"),
+            help_text=str(preau_setting("HELP_TEXT")),
+            printed_on=timezone.now(),
+        )
+        # Drawn inside the transaction: if rendering fails, no code was replaced.
+        pdf = letters_render(context=context, letters=[letter for _key, letter in entries])
+    return LettersResult(pdf=pdf, letters=len(entries), codes_issued=len(codes))
