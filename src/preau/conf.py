@@ -35,6 +35,29 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Where to get help, printed on letters and pages.
     "HELP_TEXT": "En cas de difficulté, adressez-vous au secrétariat de votre établissement.",
+    # --- Outbox (preau.notify) ---
+    # Delivery channels: name -> dotted path of a preau.notify.channels.Channel subclass.
+    "NOTIFY_CHANNELS": {"email": "preau.notify.channels.EmailChannel"},
+    # A message that keeps failing transiently (server down, 4xx) is tried this many times in
+    # all, then marked failed for the operator (admin "Messages sortants").
+    "NOTIFY_MAX_ATTEMPTS": 10,
+    # Back-off after the n-th failed attempt: BASE * 2**(n-1) seconds, capped at MAX
+    # (1, 2, 4, 8, 16, 32 min, then hourly: ten attempts span about four and a half hours).
+    "NOTIFY_RETRY_BASE_SECONDS": 60,
+    "NOTIFY_RETRY_MAX_SECONDS": 3600,
+    # A worker's claim on a message older than this is taken as a crash and the message is
+    # queued again. Keep it far above EMAIL_TIMEOUT.
+    "NOTIFY_CLAIM_LEASE_SECONDS": 600,
+    # The sweeper re-enqueues a due message whose task has not run this long after it was
+    # handed to the task backend (a lost task), at most SWEEP_BATCH messages per pass.
+    "NOTIFY_SWEEP_GRACE_SECONDS": 300,
+    "NOTIFY_SWEEP_BATCH": 500,
+    # Sent and failed messages (and finished task results) are deleted by `preau lifecycle`
+    # this many days after their creation.
+    "NOTIFY_RETENTION_DAYS": 90,
+    # --- Lifecycle rules (preau.lifecycle) ---
+    # Accounts handled per transaction by `preau lifecycle` (bounded memory and lock time).
+    "LIFECYCLE_BATCH_SIZE": 1000,
 }
 
 

@@ -54,12 +54,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "widget_tweaks",
     "dsfr",
+    "django_tasks",
+    "django_tasks_db",
     "preau.audit",
     "preau.directory",
     "preau.provisioning",
     "preau.signin",
     "preau.console",
     "preau.demo",
+    "preau.notify",
+    "preau.lifecycle",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +187,18 @@ WHITENOISE_AUTOREFRESH = DEBUG
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Préau <ne-pas-repondre@preau.invalid>")
+# A hung SMTP server must not hold a worker: the outbox retries later (see preau.notify).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+
+# --- Background tasks ----------------------------------------------------------------------
+# The Django Tasks API (django-tasks backport). The database backend needs nothing but the
+# database; `preau worker` runs it. Mail and SMS go through the outbox in preau.notify, which
+# keeps its own state, so a task backend that loses a task loses no message.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("PREAU_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
 
 # Largest import upload accepted by the console (the biggest lycée export is a few MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
