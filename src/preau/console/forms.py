@@ -1,0 +1,102 @@
+"""Forms of the console: they parse and validate input, nothing more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from preau.conf import preau_setting
+from preau.console.models import PendingImport
+from preau.directory.models import Account, Membership
+
+
+def _class_choices(classes: list[str], empty_label: str) -> list[tuple[str, str]]:
+    return [("", empty_label), *[(code, code) for code in classes]]
+
+
+class AccountSearchForm(forms.Form):
+    q = forms.CharField(label=_("Nom, prénom ou identifiant"), required=False, max_length=100)
+    classe = forms.ChoiceField(label=_("Classe"), required=False)
+    profil = forms.ChoiceField(
+        label=_("Profil"),
+        required=False,
+        choices=[("", _("Tous les profils")), *Membership.Profile.choices],
+    )
+    etat = forms.ChoiceField(
+        label=_("État"),
+        required=False,
+        choices=[("", _("Tous les états")), *Account.State.choices],
+    )
+
+    def __init__(self, *args: Any, classes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["classe"].choices = _class_choices(classes, str(_("Toutes les classes")))  # type: ignore[attr-defined]
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Type de fichier"),
+        choices=PendingImport.Kind.choices,
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_("Export CSV de votre logiciel de scolarité, séparé par « ; » ou « , »."),
+    )
+    full = forms.BooleanField(
+        label=_("Import complet"),
+        required=False,
+        help_text=_(
+            "Le fichier contient toutes les personnes de ce type : celles qui n'y figurent "
+            "plus quittent l'établissement (leur compte n'est pas supprimé)."
+        ),
+    )
+    skip_invalid = forms.BooleanField(
+        label=_("Ignorer les lignes invalides"),
+        required=False,
+        help_text=_(
+            "Importer les lignes correctes et lister les autres. Sans cette option, une seule "
+            "ligne invalide empêche tout l'import."
+        ),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = int(preau_setting("IMPORT_MAX_BYTES"))
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _(
+                    "Le fichier pèse %(size)s Mo ; la taille maximale est de %(max)s Mo. "
+                    "Découpez-le ou exportez seulement les classes utiles."
+                ),
+                code="too_large",
+                params={
+                    "size": f"{upload.size / (1024 * 1024):.1f}".replace(".", ","),
+                    "max": f"{limit / (1024 * 1024):g}".replace(".", ","),
+                },
+            )
+        return upload
+
+
+class LettersForm(forms.Form):
+    PROFILES = (
+        ("student", _("Élèves")),
+        ("guardian", _("Responsables légaux")),
+        ("staff", _("Personnels")),
+    )
+
+    school_class = forms.ChoiceField(label=_("Classe"), required=False)
+    profile = forms.ChoiceField(
+        label=_("Profil"), choices=PROFILES, widget=forms.RadioSelect, initial="student"
+    )
+    pending_only = forms.BooleanField(
+        label=_("Seulement les comptes non activés"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, classes: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["school_class"].choices = _class_choices(  # type: ignore[attr-defined]
+            classes, str(_("Toutes les classes"))
+        )

@@ -1,0 +1,203 @@
+"""Writes of the console: an import uploaded for preview, then confirmed.
+
+The uploaded bytes wait in the database (:class:`~preau.console.models.PendingImport`), not in
+a session or a temporary file, so that the confirmation may reach another application server
+than the upload did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from preau.audit.services import audit_record
+from preau.conf import preau_setting
+from preau.console.models import PENDING_IMPORT_LIFETIME, PendingImport
+from preau.directory.models import Account, Establishment
+
+if TYPE_CHECKING:
+    from preau.provisioning.imports import ImportReport
+
+# The preview keeps every problem but only the first changes (a lycée's full import lists
+# thousands of unchanged-but-touched rows; the counts say the rest).
+MAX_CHANGES_KEPT = 1000
+
+
+def import_max_bytes() -> int:
+    """Largest file the console accepts for an import."""
+    return int(preau_setting("IMPORT_MAX_BYTES"))
+
+
+def report_to_dict(report: ImportReport) -> dict[str, Any]:
+    """The parts of an import report a page shows, as JSON."""
+    changes = list(report.changes)
+    return {
+        "kind": str(report.kind),
+        "filename": report.filename,
+        "dry_run": bool(report.dry_run),
+        "written": bool(report.written),
+        "created": report.created,
+        "updated": report.updated,
+        "ended": report.ended,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "problems": [
+            {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+            for p in report.problems
+        ],
+        "changes": [
+            {"action": c.action, "login": c.login, "name": c.name, "detail": c.detail}
+            for c in changes[:MAX_CHANGES_KEPT]
+        ],
+        "changes_total": len(changes),
+    }
+
+
+def pending_import_purge(*, now: Any = None) -> int:
+    """Delete pending imports past their lifetime: the files hold personal data."""
+    now = now or timezone.now()
+    deleted, _details = PendingImport.objects.filter(
+        Q(created_at__lt=now - PENDING_IMPORT_LIFETIME) | Q(consumed_at__lt=now - timedelta(days=1))
+    ).delete()
+    return deleted
+
+
+@dataclass
+class UploadedFile:
+    name: str
+    data: bytes
+
+
+@transaction.atomic
+def pending_import_create(
+    *,
+    actor: Account,
+    establishment: Establishment,
+    kind: str,
+    upload: UploadedFile,
+    full: bool = False,
+    skip_invalid: bool = False,
+    request: HttpRequest | None = None,
+) -> PendingImport:
+    """Run the import as a dry run and keep the file for its confirmation."""
+    if len(upload.data) > import_max_bytes():
+        raise ValidationError(
+            _("Le fichier dépasse la taille maximale de %(max)s Mo."),
+            code="too_large",
+            params={"max": import_max_bytes() // (1024 * 1024)},
+        )
+    from preau.provisioning.imports import import_run
+
+    pending_import_purge()
+    report = import_run(
+        actor=actor,
+        establishment=establishment,
+        kind=kind,
+        data=upload.data,
+        filename=upload.name,
+        dry_run=True,
+        full=full,
+        skip_invalid=skip_invalid,
+        request=request,
+    )
+    pending = PendingImport.objects.create(
+        establishment=establishment,
+        actor=actor,
+        kind=kind,
+        filename=upload.name[:255],
+        data=upload.data,
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        size=len(upload.data),
+        full=full,
+        skip_invalid=skip_invalid,
+        preview=report_to_dict(report),
+    )
+    audit_record(
+        action="console.import_upload",
+        actor=actor,
+        establishment=establishment,
+        request=request,
+        data={
+            "pending_import": str(pending.pk),
+            "kind": kind,
+            "filename": pending.filename,
+            "sha256": pending.sha256,
+            "size": pending.size,
+            "full": full,
+            "skip_invalid": skip_invalid,
+        },
+    )
+    return pending
+
+
+def can_confirm(pending: PendingImport) -> bool:
+    """Whether the preview allows a confirmation: not used, not expired, something importable."""
+    preview = pending.preview
+    blocked = bool(preview.get("problems")) and not pending.skip_invalid
+    return pending.consumed_at is None and not pending.is_expired and not blocked
+
+
+@transaction.atomic
+def pending_import_confirm(
+    *,
+    actor: Account,
+    establishment: Establishment,
+    pending_import_id: UUID | str,
+    request: HttpRequest | None = None,
+) -> PendingImport:
+    """Write a previewed import, once. The row lock makes a double confirmation a no-op error."""
+    try:
+        pending = PendingImport.objects.select_for_update().get(
+            pk=pending_import_id, establishment=establishment
+        )
+    except (PendingImport.DoesNotExist, ValidationError, ValueError) as exc:
+        raise ValidationError(_("Cet import n'existe pas."), code="not_found") from exc
+    if pending.actor_id != actor.pk:
+        raise ValidationError(
+            _("Seule la personne qui a déposé le fichier peut confirmer cet import."),
+            code="foreign",
+        )
+    if pending.consumed_at is not None:
+        raise ValidationError(_("Cet import a déjà été confirmé."), code="consumed")
+    if pending.is_expired:
+        raise ValidationError(
+            _("L'aperçu a expiré : déposez de nouveau le fichier pour l'importer."),
+            code="expired",
+        )
+    data = bytes(pending.data)
+    if hashlib.sha256(data).hexdigest() != pending.sha256:
+        raise ValidationError(
+            _("Le fichier conservé est altéré : déposez-le de nouveau."), code="corrupt"
+        )
+    from preau.provisioning.imports import import_run
+
+    report = import_run(
+        actor=actor,
+        establishment=establishment,
+        kind=pending.kind,
+        data=data,
+        filename=pending.filename,
+        dry_run=False,
+        full=pending.full,
+        skip_invalid=pending.skip_invalid,
+        request=request,
+    )
+    pending.result = report_to_dict(report)
+    update_fields = ["result"]
+    if report.written or not report.problems:
+        # Done: the file is used up and its personal data need not wait any longer.
+        pending.consumed_at = timezone.now()
+        pending.data = b""
+        update_fields += ["consumed_at", "data"]
+    pending.save(update_fields=update_fields)
+    return pending

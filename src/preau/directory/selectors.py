@@ -1,0 +1,273 @@
+"""Read queries of the directory, scoped to the person who asks.
+
+Every selector that serves a staff page takes the ``actor`` and only ever returns rows of the
+establishments that actor administers, so a console page cannot show another school's pupil
+because a view forgot a filter. Views turn an empty answer into a 404.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from preau.audit.models import AuditEvent
+from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+
+STATES = (Account.State.ACTIVE, Account.State.PROVISIONED, Account.State.DEACTIVATED)
+
+
+def _current_q(prefix: str = "") -> Q:
+    """Memberships (or guardianships) that have not ended: no end date, or one in the future."""
+    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
+        **{f"{prefix}end_date__gt": timezone.localdate()}
+    )
+
+
+def _fold(text: str) -> str:
+    """Lower-case ASCII, accents removed: how identifiers (``prenom.nom``) are spelt."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+# --- Establishments ---------------------------------------------------------------------------
+
+
+def establishments_administered(*, actor: Any) -> QuerySet[Establishment]:
+    """The establishments where ``actor`` holds a current local-administrator membership."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return Establishment.objects.none()
+    admin_memberships = Membership.objects.filter(
+        _current_q(), account=actor, establishment=OuterRef("pk"), is_local_admin=True
+    )
+    return Establishment.objects.filter(Exists(admin_memberships)).order_by("name")
+
+
+def establishment_get_administered(*, actor: Any, uai: str) -> Establishment:
+    """The establishment ``uai`` if ``actor`` administers it (else ``DoesNotExist``)."""
+    return establishments_administered(actor=actor).get(uai=uai.strip().upper())
+
+
+def _latest_year(establishment: Establishment) -> Subquery:
+    """The establishment's current school year: the latest one it has classes for."""
+    return Subquery(
+        SchoolClass.objects.filter(establishment=establishment)
+        .order_by("-school_year")
+        .values("school_year")[:1]
+    )
+
+
+def school_classes_of(*, actor: Any, establishment: Establishment) -> QuerySet[SchoolClass]:
+    """Classes of the current school year of an establishment ``actor`` administers."""
+    return SchoolClass.objects.filter(
+        establishment__in=establishments_administered(actor=actor),
+        establishment=establishment,
+        school_year=_latest_year(establishment),
+    ).order_by("code")
+
+
+# --- Activation dashboard --------------------------------------------------------------------
+
+
+@dataclass
+class StateCounts:
+    """Accounts of one row of the dashboard, by state."""
+
+    label: str
+    key: str = ""
+    active: int = 0
+    pending: int = 0
+    deactivated: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.active + self.pending + self.deactivated
+
+    def add(self, state: str, count: int) -> None:
+        if state == Account.State.ACTIVE:
+            self.active += count
+        elif state == Account.State.PROVISIONED:
+            self.pending += count
+        else:
+            self.deactivated += count
+
+    def percent(self, value: int) -> float:
+        return round(100 * value / self.total, 1) if self.total else 0.0
+
+    @property
+    def active_percent(self) -> float:
+        return self.percent(self.active)
+
+    @property
+    def pending_percent(self) -> float:
+        return self.percent(self.pending)
+
+    @property
+    def deactivated_percent(self) -> float:
+        return self.percent(self.deactivated)
+
+
+@dataclass
+class ActivationDashboard:
+    establishment: Establishment
+    by_class: list[StateCounts] = field(default_factory=list)
+    by_profile: list[StateCounts] = field(default_factory=list)
+    total: StateCounts = field(default_factory=lambda: StateCounts(label=""))
+
+
+def activation_dashboard(*, actor: Any, establishment: Establishment) -> ActivationDashboard:
+    """Activated / pending / deactivated accounts of an establishment, per class and per profile.
+
+    Two aggregate queries whatever the number of classes: one grouped by (class, state) over the
+    students' current memberships, one with conditional counts per (profile, state) and per
+    state. A person with two profiles counts once in each profile and once in the total.
+    """
+    dashboard = ActivationDashboard(establishment=establishment)
+    current = Membership.objects.filter(
+        _current_q(),
+        establishment=establishment,
+        establishment__in=establishments_administered(actor=actor),
+    )
+
+    class_rows = (
+        current.filter(
+            profile=Membership.Profile.STUDENT, classes__school_year=_latest_year(establishment)
+        )
+        .values("classes__code", "account__state")
+        .annotate(n=Count("account", distinct=True))
+        .order_by("classes__code")
+    )
+    by_class: dict[str, StateCounts] = {}
+    for row in class_rows:
+        code = row["classes__code"]
+        counts = by_class.setdefault(code, StateCounts(label=code, key=code))
+        counts.add(row["account__state"], row["n"])
+    dashboard.by_class = list(by_class.values())
+
+    aggregates: dict[str, Any] = {}
+    for state in STATES:
+        aggregates[f"total__{state}"] = Count(
+            "account", distinct=True, filter=Q(account__state=state)
+        )
+        for profile in Membership.Profile.values:
+            aggregates[f"{profile}__{state}"] = Count(
+                "account", distinct=True, filter=Q(profile=profile, account__state=state)
+            )
+    figures = current.aggregate(**aggregates)
+    for profile, label in Membership.Profile.choices:
+        counts = StateCounts(label=str(label), key=profile)
+        for state in STATES:
+            counts.add(state, figures[f"{profile}__{state}"] or 0)
+        if counts.total:
+            dashboard.by_profile.append(counts)
+    # The total counts people, not memberships: a teacher who is also a parent counts once.
+    for state in STATES:
+        dashboard.total.add(state, figures[f"total__{state}"] or 0)
+    return dashboard
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+
+def _local_memberships(establishment: Establishment) -> Prefetch:
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.filter(establishment=establishment)
+        .prefetch_related(Prefetch("classes", queryset=SchoolClass.objects.order_by("code")))
+        .order_by("profile"),
+        to_attr="local_memberships",
+    )
+
+
+def account_search(
+    *,
+    actor: Any,
+    establishment: Establishment,
+    query: str = "",
+    school_class: str = "",
+    profile: str = "",
+    state: str = "",
+) -> QuerySet[Account]:
+    """Accounts with a current membership in ``establishment``, filtered, ordered by name.
+
+    The name search is case-insensitive on every database and accent-insensitive too: each word
+    must appear in the last name, the first name or the identifier, and identifiers are spelt
+    in folded ASCII (``hélène`` finds ``helene.martin``). Each account carries
+    ``local_memberships`` (its memberships in this establishment, classes prefetched).
+    """
+    memberships = Membership.objects.filter(
+        _current_q(),
+        establishment=establishment,
+        establishment__in=establishments_administered(actor=actor),
+        account=OuterRef("pk"),
+    )
+    if profile:
+        memberships = memberships.filter(profile=profile)
+    if school_class:
+        memberships = memberships.filter(classes__code=school_class)
+    accounts = Account.objects.filter(Exists(memberships))
+    if state:
+        accounts = accounts.filter(state=state)
+    for word in query.split():
+        folded = _fold(word)
+        accounts = accounts.filter(
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(login__icontains=folded)
+            | Q(last_name__icontains=folded)
+            | Q(first_name__icontains=folded)
+        )
+    return accounts.order_by("last_name", "first_name", "login").prefetch_related(
+        _local_memberships(establishment)
+    )
+
+
+def account_get_for_admin(*, actor: Any, establishment: Establishment, login: str) -> Account:
+    """One account that has (or had) a membership in an establishment ``actor`` administers.
+
+    Raises ``Account.DoesNotExist`` otherwise. The account carries ``local_memberships``,
+    ``local_children`` (guardianships where it is the guardian) and ``local_guardians``, all
+    limited to ``establishment``.
+    """
+    administered = establishments_administered(actor=actor).filter(pk=establishment.pk)
+    in_establishment = Membership.objects.filter(
+        establishment__in=administered, account=OuterRef("pk")
+    )
+    return (
+        Account.objects.filter(Exists(in_establishment))
+        .prefetch_related(
+            _local_memberships(establishment),
+            Prefetch(
+                "wards",
+                queryset=Guardianship.objects.filter(establishment=establishment)
+                .select_related("student")
+                .order_by("student__last_name", "student__first_name"),
+                to_attr="local_children",
+            ),
+            Prefetch(
+                "guardianships",
+                queryset=Guardianship.objects.filter(establishment=establishment)
+                .select_related("guardian")
+                .order_by("legal_responsibility", "guardian__last_name"),
+                to_attr="local_guardians",
+            ),
+        )
+        .get(login=login)
+    )
+
+
+def account_audit_events(
+    *, actor: Any, establishment: Establishment, account: Account, limit: int = 20
+) -> list[AuditEvent]:
+    """The last events about ``account``: those of ``establishment`` and those of no school
+    (sign-ins, first connection), never another school's."""
+    if not establishments_administered(actor=actor).filter(pk=establishment.pk).exists():
+        return []
+    return list(
+        AuditEvent.objects.filter(target=account)
+        .filter(Q(establishment=establishment) | Q(establishment__isnull=True))
+        .order_by("-created_at", "-id")[:limit]
+    )
