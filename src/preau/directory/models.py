@@ -123,6 +123,10 @@ class Account(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("compte")
         indexes: ClassVar = [
             models.Index(fields=["last_name", "first_name"], name="account_names_idx"),
+            # Imports find a returning guardian or staff member by e-mail or mobile (stored
+            # normalised: lower-case e-mail, E.164 mobile), across all establishments.
+            models.Index(fields=["email"], name="account_email_idx"),
+            models.Index(fields=["mobile"], name="account_mobile_idx"),
         ]
 
     def __str__(self) -> str:

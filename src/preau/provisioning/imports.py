@@ -1,0 +1,1214 @@
+"""The import service: students, guardians and staff from an establishment's export files.
+
+:func:`import_run` is the one entry point (``preau import`` and the console's upload page call
+it). It works in two steps:
+
+1. **Plan** — read and check the file (:mod:`preau.provisioning.readers`), load what the
+   directory already holds for that establishment in a handful of bulk queries, match every line
+   to a person, and work out what must change. Nothing is written; a dry run stops here.
+2. **Apply** — in one transaction, create and update rows in bulk (``bulk_create`` /
+   ``bulk_update`` in batches), then write the audit events in bulk. Any exception rolls the
+   whole import back.
+
+The identity rules (how a returning person is recognised) are documented in
+docs/import-formats.md, "Comment Préau reconnaît une personne"; they are implemented in the
+``_plan_*`` functions below. Importing the same file twice writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import connection, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from preau.audit.models import AuditEvent
+from preau.audit.services import audit_event_build, audit_record_many
+from preau.conf import preau_setting
+from preau.directory.models import (
+    Account,
+    Establishment,
+    Guardianship,
+    Membership,
+    SchoolClass,
+)
+from preau.provisioning.logins import fold_ascii, login_base, logins_allocate
+from preau.provisioning.readers import (
+    GUARDIANS,
+    KINDS,
+    STAFF,
+    STUDENTS,
+    ImportProblem,
+    Row,
+    read_export,
+)
+
+__all__ = [
+    "GUARDIANS",
+    "KINDS",
+    "STAFF",
+    "STUDENTS",
+    "ImportChange",
+    "ImportProblem",
+    "ImportReport",
+    "current_school_year",
+    "import_run",
+]
+
+PREVIEW_LIMIT = 200
+BATCH_SIZE = 2000
+STAFF_PROFILES = (Membership.Profile.TEACHER, Membership.Profile.STAFF)
+
+T = TypeVar("T")
+
+
+@dataclass
+class ImportChange:
+    """One person's change, for the preview (French ``detail``)."""
+
+    action: str  # "create" | "update" | "end"
+    login: str
+    name: str
+    detail: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    filename: str
+    dry_run: bool
+    written: bool
+    created: int = 0
+    updated: int = 0
+    ended: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    changes: list[ImportChange] = field(default_factory=list)  # at most PREVIEW_LIMIT
+    # True when problems made the import refuse to write anything.
+    refused: bool = False
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.ended
+
+
+def current_school_year(today: dt.date | None = None) -> int:
+    """The school year in progress, named by the year it starts (on 1 September)."""
+    today = today or timezone.localdate()
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def _chunks(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def names_key(last_name: str, first_name: str) -> str:
+    """Names compared without case, accents, spaces or punctuation (``N'Diaye`` = ``NDIAYE``)."""
+    return "|".join(re.sub(r"[^a-z0-9]", "", fold_ascii(p)) for p in (last_name, first_name))
+
+
+def unusable_password() -> str:
+    """Like Django's ``make_password(None)``, without 40 calls to ``secrets.choice``."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+
+
+ACCOUNT_COLUMNS = (
+    "id",
+    "login",
+    "last_name",
+    "first_name",
+    "other_first_names",
+    "birth_date",
+    "ine",
+    "email",
+    "email_verified_at",
+    "mobile",
+    "mobile_verified_at",
+    "postal_code",
+)
+FIELD_LABELS = {
+    "last_name": "nom",
+    "first_name": "prénom",
+    "other_first_names": "autres prénoms",
+    "birth_date": "date de naissance",
+    "ine": "INE",
+    "email": "courriel",
+    "mobile": "mobile",
+    "postal_code": "code postal",
+    "function": "fonction",
+    "school_year": "année scolaire",
+    "end_date": "retour dans l'établissement",
+    "source_id": "identifiant source",
+    "classes": "classes",
+    "guardianship": "élèves",
+}
+
+AccountRef = int | Account
+MembershipRef = int | Membership
+
+
+def _pk(ref: AccountRef | MembershipRef) -> int:
+    if isinstance(ref, int):
+        return ref
+    if ref.pk is None:
+        raise RuntimeError("referenced row was not created")
+    return int(ref.pk)
+
+
+@dataclass
+class _Person:
+    """What the plan decided for one person of the file."""
+
+    ref: AccountRef
+    login: str
+    name: str
+    first_line: int
+    created: bool = False
+    fields: list[str] = field(default_factory=list)  # changed field names
+    details: list[str] = field(default_factory=list)  # French pieces for the preview
+
+
+class _Plan:
+    """Everything an import would write, computed with reads only."""
+
+    def __init__(
+        self,
+        *,
+        establishment: Establishment,
+        kind: str,
+        filename: str,
+        school_year: int,
+        full: bool,
+    ) -> None:
+        self.establishment = establishment
+        self.kind = kind
+        self.filename = filename
+        self.school_year = school_year
+        self.full = full
+        self.today = timezone.localdate()
+        self.now = timezone.now()
+        self.problems: list[ImportProblem] = []
+        self.rejected_lines: set[int] = set()
+        self.new_accounts: list[Account] = []
+        self.account_updates: dict[int, dict[str, Any]] = {}
+        self.new_memberships: list[Membership] = []
+        self.membership_updates: dict[int, dict[str, Any]] = {}
+        self.membership_ends: dict[int, int] = {}  # membership id -> account id
+        self.class_codes: set[str] = set()  # classes of this year the import needs
+        self.class_links_add: list[tuple[MembershipRef, str]] = []  # (membership, code)
+        self.class_links_remove: list[int] = []  # through-table ids
+        self.new_guardianships: list[tuple[AccountRef, int, dict[str, Any]]] = []
+        self.guardianship_updates: dict[int, dict[str, Any]] = {}
+        self.guardianship_ends: list[int] = []
+        self.people: list[_Person] = []
+        self.ended_people: list[_Person] = []
+        self.unchanged = 0
+        self.existing_classes: dict[str, int] = {
+            code: pk
+            for code, pk in SchoolClass.objects.filter(
+                establishment=establishment, school_year=school_year
+            ).values_list("code", "id")
+        }
+
+    # --- helpers ---
+
+    def reject(self, row: Row, column: str, message: str) -> None:
+        self.problems.append(ImportProblem(self.filename, row.line, column, message))
+        self.rejected_lines.add(row.line)
+
+    def person_new(self, account: Account, row: Row, detail: str) -> _Person:
+        self.new_accounts.append(account)
+        person = _Person(
+            ref=account,
+            login="",
+            name=account.get_full_name(),
+            first_line=row.line,
+            created=True,
+            details=[detail],
+        )
+        self.people.append(person)
+        return person
+
+    def person_existing(self, account: dict[str, Any], row: Row) -> _Person:
+        person = _Person(
+            ref=account["id"],
+            login=account["login"],
+            name=f"{account['first_name']} {account['last_name']}",
+            first_line=row.line,
+        )
+        self.people.append(person)
+        return person
+
+    def account_fields(
+        self, person: _Person, account: dict[str, Any], wanted: dict[str, Any]
+    ) -> None:
+        """Record the account fields of ``wanted`` that differ from ``account``."""
+        changed = {k: v for k, v in wanted.items() if account[k] != v}
+        if changed:
+            self.account_updates.setdefault(account["id"], {}).update(changed)
+            for key, value in changed.items():
+                person.fields.append(key)
+                person.details.append(
+                    _("%(field)s : %(old)s → %(new)s")
+                    % {
+                        "field": FIELD_LABELS.get(key, key),
+                        "old": _show(account[key]),
+                        "new": _show(value),
+                    }
+                )
+
+    def membership(
+        self,
+        person: _Person,
+        existing: dict[str, Any] | None,
+        *,
+        profile: str,
+        source_id: str,
+        function: str | None = None,
+    ) -> MembershipRef:
+        """The person's membership of this profile here: created, or brought up to date."""
+        if existing is None:
+            membership = Membership(
+                establishment=self.establishment,
+                profile=profile,
+                school_year=self.school_year,
+                source_id=source_id,
+                function=function or "",
+                start_date=self.today,
+            )
+            membership._account_ref = person.ref  # type: ignore[attr-defined]
+            self.new_memberships.append(membership)
+            if not person.created:
+                person.fields.append("membership")
+                person.details.append(
+                    _("nouveau rattachement : %(profile)s")
+                    % {"profile": Membership.Profile(profile).label}
+                )
+            return membership
+        wanted: dict[str, Any] = {"school_year": self.school_year, "end_date": None}
+        if source_id:
+            wanted["source_id"] = source_id
+        if function is not None:
+            wanted["function"] = function
+        changed = {k: v for k, v in wanted.items() if existing[k] != v}
+        if changed:
+            self.membership_updates[existing["id"]] = changed
+            for key, value in changed.items():
+                person.fields.append(key)
+                if key == "end_date":
+                    person.details.append(_("de retour dans l'établissement"))
+                else:
+                    person.details.append(
+                        _("%(field)s : %(old)s → %(new)s")
+                        % {
+                            "field": FIELD_LABELS[key],
+                            "old": _show(existing[key]),
+                            "new": _show(value),
+                        }
+                    )
+        return int(existing["id"])
+
+    def classes(
+        self,
+        person: _Person,
+        membership: MembershipRef,
+        current: dict[int, tuple[int, str]],  # through id -> (year, code) now linked
+        wanted: Iterable[str],
+    ) -> None:
+        wanted_set = set(wanted)
+        self.class_codes |= wanted_set
+        have = {(year, code): through_id for through_id, (year, code) in current.items()}
+        added = sorted(c for c in wanted_set if (self.school_year, c) not in have)
+        removed = sorted(
+            (year, code)
+            for (year, code) in have
+            if year != self.school_year or code not in wanted_set
+        )
+        for code in added:
+            self.class_links_add.append((membership, code))
+        for key in removed:
+            self.class_links_remove.append(have[key])
+        if (added or removed) and not person.created:
+            person.fields.append("classes")
+            old = sorted(code for year, code in have if year == self.school_year) or [
+                code for _year, code in sorted(have)
+            ]
+            person.details.append(
+                _("classes : %(old)s → %(new)s")
+                % {"old": ", ".join(old) or "—", "new": ", ".join(sorted(wanted_set)) or "—"}
+            )
+
+    def end_memberships(self, memberships: Iterable[dict[str, Any]], detail: str) -> None:
+        rows = list(memberships)
+        accounts = {
+            a["id"]: a
+            for chunk in _chunks(sorted({m["account_id"] for m in rows}))
+            for a in Account.objects.filter(id__in=chunk).values(
+                "id", "login", "first_name", "last_name"
+            )
+        }
+        for m in rows:
+            a = accounts[m["account_id"]]
+            self.membership_ends[m["id"]] = m["account_id"]
+            self.ended_people.append(
+                _Person(
+                    ref=a["id"],
+                    login=a["login"],
+                    name=f"{a['first_name']} {a['last_name']}",
+                    first_line=0,
+                    details=[detail],
+                )
+            )
+
+    def finish(self, is_taken: Callable[[list[str]], set[str]]) -> None:
+        """Give new accounts their logins (file order), and count the unchanged."""
+        logins = logins_allocate(
+            [login_base(a.first_name, a.last_name) for a in self.new_accounts], is_taken=is_taken
+        )
+        for account, login in zip(self.new_accounts, logins, strict=True):
+            account.login = login
+        for person in self.people:
+            if person.created and isinstance(person.ref, Account):
+                person.login = person.ref.login
+        self.unchanged = sum(1 for p in self.people if not p.created and not p.fields)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.new_accounts
+            or self.account_updates
+            or self.new_memberships
+            or self.membership_updates
+            or self.membership_ends
+            or self.class_links_add
+            or self.class_links_remove
+            or self.new_guardianships
+            or self.guardianship_updates
+            or self.guardianship_ends
+        )
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _accounts_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    id_list = sorted(set(ids))
+    return {
+        a["id"]: a
+        for chunk in _chunks(id_list)
+        for a in Account.objects.filter(id__in=chunk).values(*ACCOUNT_COLUMNS)
+    }
+
+
+def _class_links(membership_ids: Iterable[int]) -> dict[int, dict[int, tuple[int, str]]]:
+    """membership id -> {through id: (school year, class code)}."""
+    through = Membership.classes.through
+    links: dict[int, dict[int, tuple[int, str]]] = defaultdict(dict)
+    id_list = sorted(set(membership_ids))
+    for chunk in _chunks(id_list):
+        for through_id, membership_id, year, code in through.objects.filter(
+            membership_id__in=chunk
+        ).values_list("id", "membership_id", "schoolclass__school_year", "schoolclass__code"):
+            links[membership_id][through_id] = (year, code)
+    return links
+
+
+def _memberships_here(plan: _Plan, profiles: Sequence[str]) -> list[dict[str, Any]]:
+    return cast(
+        list[dict[str, Any]],
+        list(
+            Membership.objects.filter(
+                establishment=plan.establishment, profile__in=profiles
+            ).values(
+                "id",
+                "account_id",
+                "profile",
+                "source_id",
+                "school_year",
+                "end_date",
+                "function",
+                "is_local_admin",
+            )
+        ),
+    )
+
+
+def _is_current(membership: dict[str, Any], today: dt.date) -> bool:
+    return membership["end_date"] is None or membership["end_date"] > today
+
+
+def _new_account(plan: _Plan, **fields: Any) -> Account:
+    return Account(
+        password=unusable_password(),
+        state=Account.State.PROVISIONED,
+        activation_expires_at=plan.now + dt.timedelta(days=preau_setting("ACTIVATION_DAYS")),
+        created_at=plan.now,
+        updated_at=plan.now,
+        **fields,
+    )
+
+
+def _reject_duplicates(plan: _Plan, rows: list[Row], key: str, column: str, label: str) -> None:
+    seen: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        value = row.values.get(key)
+        if value:
+            seen[value].append(row)
+    for value, group in seen.items():
+        if len(group) > 1:
+            for row in group:
+                others = ", ".join(str(r.line) for r in group if r is not row)
+                plan.reject(
+                    row,
+                    column,
+                    _(
+                        "%(label)s « %(value)s » figure aussi ligne %(lines)s : "
+                        "une seule ligne par personne."
+                    )
+                    % {"label": label, "value": value, "lines": others},
+                )
+
+
+# --- Students --------------------------------------------------------------------------------
+
+
+def _plan_students(plan: _Plan, rows: list[Row]) -> None:
+    _reject_duplicates(plan, rows, "school_id", "Numéro élève", _("Le numéro élève"))
+    _reject_duplicates(plan, rows, "ine", "INE", _("L'INE"))
+    rows = [r for r in rows if r.line not in plan.rejected_lines]
+    memberships = _memberships_here(plan, [Membership.Profile.STUDENT])
+    by_source = {m["source_id"]: m for m in memberships if m["source_id"]}
+    by_account = {m["account_id"]: m for m in memberships}
+    ines = sorted({r.values["ine"] for r in rows if r.values["ine"]})
+    by_ine: dict[str, dict[str, Any]] = {
+        a["ine"]: a
+        for chunk in _chunks(ines)
+        for a in Account.objects.filter(ine__in=chunk).values(*ACCOUNT_COLUMNS)
+    }
+    accounts = _accounts_by_id(
+        m["account_id"] for r in rows if (m := by_source.get(r.values["school_id"]))
+    )
+    accounts.update({a["id"]: a for a in by_ine.values()})
+    links = _class_links(m["id"] for m in memberships)
+    claimed: dict[int, int] = {}  # account id -> line
+    seen_accounts: set[int] = set()
+    for row in rows:
+        v = row.values
+        membership = by_source.get(v["school_id"])
+        account = accounts[membership["account_id"]] if membership else by_ine.get(v["ine"] or "")
+        if account is not None and v["ine"] and v["ine"] in by_ine:
+            owner = by_ine[v["ine"]]
+            if owner["id"] != account["id"]:
+                plan.reject(
+                    row,
+                    "INE",
+                    _(
+                        "L'INE %(ine)s est déjà celui de %(login)s, un autre élève que le "
+                        "numéro élève %(sid)s : vérifiez l'INE."
+                    )
+                    % {"ine": v["ine"], "login": owner["login"], "sid": v["school_id"]},
+                )
+                continue
+        if account is not None:
+            if account["id"] in claimed:
+                plan.reject(
+                    row,
+                    "INE",
+                    _("Cet élève est déjà la personne de la ligne %(line)s (même INE).")
+                    % {"line": claimed[account["id"]]},
+                )
+                continue
+            claimed[account["id"]] = row.line
+        wanted = {
+            "last_name": v["last_name"],
+            "first_name": v["first_name"],
+            "other_first_names": v["other_first_names"],
+            "birth_date": v["birth_date"],
+        }
+        if v["ine"]:
+            wanted["ine"] = v["ine"]
+        if account is None:
+            new = _new_account(plan, **wanted)
+            person = plan.person_new(
+                new, row, _("nouvel élève, classe %(class)s") % {"class": v["class"]}
+            )
+            ref = plan.membership(
+                person, None, profile=Membership.Profile.STUDENT, source_id=v["school_id"]
+            )
+            plan.classes(person, ref, {}, [v["class"]])
+            continue
+        seen_accounts.add(account["id"])
+        person = plan.person_existing(account, row)
+        plan.account_fields(person, account, wanted)
+        existing = by_account.get(account["id"])
+        ref = plan.membership(
+            person, existing, profile=Membership.Profile.STUDENT, source_id=v["school_id"]
+        )
+        plan.classes(person, ref, links.get(existing["id"], {}) if existing else {}, [v["class"]])
+    if plan.full:
+        gone = [
+            m
+            for m in memberships
+            if m["account_id"] not in seen_accounts and _is_current(m, plan.today)
+        ]
+        plan.end_memberships(gone, _("a quitté l'établissement (absent du fichier complet)"))
+        gone_students = [m["account_id"] for m in gone]
+        for chunk in _chunks(gone_students):
+            plan.guardianship_ends.extend(
+                Guardianship.objects.filter(establishment=plan.establishment, student_id__in=chunk)
+                .filter(Q(end_date__isnull=True) | Q(end_date__gt=plan.today))
+                .values_list("id", flat=True)
+            )
+
+
+# --- Guardians -------------------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _plan_guardians(plan: _Plan, rows: list[Row]) -> None:
+    students = {
+        m["source_id"]: m["account_id"]
+        for m in _memberships_here(plan, [Membership.Profile.STUDENT])
+        if m["source_id"] and _is_current(m, plan.today)
+    }
+    kept: list[Row] = []
+    for row in rows:
+        if row.values["school_id"] not in students:
+            plan.reject(
+                row,
+                "Numéro élève",
+                _(
+                    "Aucun élève de l'établissement n'a le numéro « %(sid)s » : importez d'abord "
+                    "le fichier des élèves, ou corrigez le numéro."
+                )
+                % {"sid": row.values["school_id"]},
+            )
+        else:
+            kept.append(row)
+    rows = kept
+    # 1. Lines that name the same person, inside the file.
+    keys_of: list[list[tuple[str, ...]]] = []
+    for row in rows:
+        v = row.values
+        nk = names_key(v["last_name"], v["first_name"])
+        v["names_key"] = nk
+        keys: list[tuple[str, ...]] = []
+        if v["guardian_id"]:
+            keys.append(("id", v["guardian_id"]))
+        if v["email"]:
+            keys.append(("email", nk, v["email"]))
+        if v["mobile"]:
+            keys.append(("mobile", nk, v["mobile"]))
+        if not keys:
+            keys.append(("postal", nk, v["postal_code"]))
+        keys_of.append(keys)
+    uf = _UnionFind(len(rows))
+    first_with: dict[tuple[str, ...], int] = {}
+    for i, keys in enumerate(keys_of):
+        for key in keys:
+            if key in first_with:
+                uf.union(first_with[key], i)
+            else:
+                first_with[key] = i
+    # 2. Match each group to an existing account.
+    guardian_memberships = _memberships_here(plan, [Membership.Profile.GUARDIAN])
+    by_gid = {m["source_id"]: m["account_id"] for m in guardian_memberships if m["source_id"]}
+    membership_of = {m["account_id"]: m for m in guardian_memberships}
+    emails = sorted({r.values["email"] for r in rows if r.values["email"]})
+    mobiles = sorted({r.values["mobile"] for r in rows if r.values["mobile"]})
+    by_contact: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    candidates: dict[int, dict[str, Any]] = {}
+    for column, values in (("email", emails), ("mobile", mobiles)):
+        for chunk in _chunks(values):
+            for a in Account.objects.filter(**{f"{column}__in": chunk}).values(*ACCOUNT_COLUMNS):
+                candidates[a["id"]] = a
+                by_contact[(column, names_key(a["last_name"], a["first_name"]), a[column])].append(
+                    a["id"]
+                )
+    student_ids = sorted({students[r.values["school_id"]] for r in rows})
+    guardianships: dict[tuple[int, int], Any] = {}
+    for chunk in _chunks(student_ids):
+        for g in Guardianship.objects.filter(student_id__in=chunk).values(
+            "id",
+            "guardian_id",
+            "student_id",
+            "establishment_id",
+            "relationship",
+            "legal_responsibility",
+            "end_date",
+        ):
+            guardianships[(g["guardian_id"], g["student_id"])] = g
+    linked_ids = {gid for gid, _sid in guardianships}
+    candidates.update(_accounts_by_id(linked_ids - set(candidates)))
+    linked_by_student: dict[int, list[int]] = defaultdict(list)
+    for guardian_id, student_id in guardianships:
+        linked_by_student[student_id].append(guardian_id)
+    missing = {a for a in by_gid.values() if a not in candidates}
+    candidates.update(_accounts_by_id(missing))
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(rows)):
+        groups[uf.find(i)].append(i)
+    matched: dict[int, int] = {}  # group root -> account id
+    for root, members in groups.items():
+        found: int | None = None
+        for i in members:
+            v = rows[i].values
+            if v["guardian_id"] and v["guardian_id"] in by_gid:
+                found = by_gid[v["guardian_id"]]
+                break
+        if found is None:
+            for i in members:
+                v = rows[i].values
+                for column in ("email", "mobile"):
+                    ids = by_contact.get((column, v["names_key"], v[column])) if v[column] else None
+                    if ids:
+                        found = min(ids)
+                        break
+                if found is not None:
+                    break
+        if found is None:
+            for i in members:
+                v = rows[i].values
+                for guardian_id in sorted(linked_by_student[students[v["school_id"]]]):
+                    a = candidates[guardian_id]
+                    if names_key(a["last_name"], a["first_name"]) == v["names_key"] and (
+                        not a["postal_code"]
+                        or not v["postal_code"]
+                        or a["postal_code"] == v["postal_code"]
+                    ):
+                        found = guardian_id
+                        break
+                if found is not None:
+                    break
+        if found is not None:
+            matched[root] = found
+    # Two groups matched to one account are one person (e-mail on one line, mobile on another).
+    by_account: dict[int, int] = {}
+    for root in sorted(matched):
+        matched_id = matched[root]
+        if matched_id in by_account:
+            uf.union(by_account[matched_id], root)
+        else:
+            by_account[matched_id] = root
+    persons: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(rows)):
+        persons[uf.find(i)].append(i)
+    account_of_root = {uf.find(root): account_id for root, account_id in matched.items()}
+
+    # 3. Plan each person: account, membership, guardianships.
+    in_file_accounts: set[int] = set()
+    in_file_links: set[tuple[int, int]] = set()
+    for root in sorted(persons):
+        members = persons[root]
+        first = rows[members[0]]
+        v = first.values
+        # A person's contact: the first non-empty value among their lines.
+        contact = {
+            key: next((rows[i].values[key] for i in members if rows[i].values[key]), "")
+            for key in ("email", "mobile", "postal_code", "guardian_id")
+        }
+        account_id = account_of_root.get(root)
+        if account_id is None:
+            account = _new_account(
+                plan,
+                last_name=v["last_name"],
+                first_name=v["first_name"],
+                email=contact["email"],
+                mobile=contact["mobile"],
+                postal_code=contact["postal_code"],
+            )
+            person = plan.person_new(account, first, _("nouveau responsable"))
+            ref: AccountRef = account
+            membership = None
+        else:
+            existing = candidates[account_id]
+            in_file_accounts.add(account_id)
+            person = plan.person_existing(existing, first)
+            wanted: dict[str, Any] = {}
+            if names_key(existing["last_name"], existing["first_name"]) != v["names_key"]:
+                wanted.update(last_name=v["last_name"], first_name=v["first_name"])
+            if contact["email"] and existing["email_verified_at"] is None:
+                wanted["email"] = contact["email"]
+            if contact["mobile"] and existing["mobile_verified_at"] is None:
+                wanted["mobile"] = contact["mobile"]
+            if contact["postal_code"]:
+                wanted["postal_code"] = contact["postal_code"]
+            plan.account_fields(person, existing, wanted)
+            ref = account_id
+            membership = membership_of.get(account_id)
+        plan.membership(
+            person,
+            membership,
+            profile=Membership.Profile.GUARDIAN,
+            source_id=contact["guardian_id"],
+        )
+        seen_students: set[int] = set()
+        for i in members:
+            row = rows[i]
+            student_id = students[row.values["school_id"]]
+            if student_id in seen_students:
+                plan.reject(
+                    row,
+                    "Numéro élève",
+                    _("Ce responsable figure déjà pour l'élève « %(sid)s » sur une autre ligne.")
+                    % {"sid": row.values["school_id"]},
+                )
+                continue
+            seen_students.add(student_id)
+            wanted_link = {
+                "establishment_id": plan.establishment.pk,
+                "relationship": row.values["relationship"],
+                "legal_responsibility": row.values["legal_responsibility"],
+                "end_date": None,
+            }
+            link = guardianships.get((account_id, student_id)) if account_id else None
+            if link is None:
+                plan.new_guardianships.append((ref, student_id, wanted_link))
+                if not person.created:
+                    person.fields.append("guardianship")
+                    person.details.append(
+                        _("nouvel élève rattaché : %(sid)s") % {"sid": row.values["school_id"]}
+                    )
+                else:
+                    person.details.append(_("élève %(sid)s") % {"sid": row.values["school_id"]})
+                continue
+            in_file_links.add((link["guardian_id"], student_id))
+            changed = {k: val for k, val in wanted_link.items() if link[k] != val}
+            if changed:
+                plan.guardianship_updates[link["id"]] = changed
+                person.fields.append("guardianship")
+                person.details.append(
+                    _("lien avec l'élève %(sid)s mis à jour") % {"sid": row.values["school_id"]}
+                )
+    if plan.full:
+        gone = [
+            m
+            for m in guardian_memberships
+            if m["account_id"] not in in_file_accounts and _is_current(m, plan.today)
+        ]
+        plan.end_memberships(gone, _("n'est plus responsable d'un élève de l'établissement"))
+        plan.guardianship_ends.extend(
+            g_id
+            for g_id, guardian_id, student_id in Guardianship.objects.filter(
+                establishment=plan.establishment
+            )
+            .filter(Q(end_date__isnull=True) | Q(end_date__gt=plan.today))
+            .values_list("id", "guardian_id", "student_id")
+            if (guardian_id, student_id) not in in_file_links
+        )
+
+
+# --- Staff -----------------------------------------------------------------------------------
+
+
+def _plan_staff(plan: _Plan, rows: list[Row]) -> None:
+    for row in rows:
+        v = row.values
+        v["names_key"] = names_key(v["last_name"], v["first_name"])
+        v["person_key"] = v["staff_id"] or f"{v['names_key']}|{v['email']}"
+    _reject_duplicates(plan, rows, "person_key", "Nom", _("La personne"))
+    rows = [r for r in rows if r.line not in plan.rejected_lines]
+    memberships = _memberships_here(plan, STAFF_PROFILES)
+    by_staff_id = {m["source_id"]: m["account_id"] for m in memberships if m["source_id"]}
+    staff_accounts = _accounts_by_id({m["account_id"] for m in memberships})
+    by_names_here: dict[str, list[int]] = defaultdict(list)
+    for a in staff_accounts.values():
+        by_names_here[names_key(a["last_name"], a["first_name"])].append(a["id"])
+    emails = sorted({r.values["email"] for r in rows if r.values["email"]})
+    candidates = dict(staff_accounts)
+    by_email: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for chunk in _chunks(emails):
+        for a in Account.objects.filter(email__in=chunk).values(*ACCOUNT_COLUMNS):
+            candidates[a["id"]] = a
+            by_email[(names_key(a["last_name"], a["first_name"]), a["email"])].append(a["id"])
+    membership_of = {(m["account_id"], m["profile"]): m for m in memberships}
+    links = _class_links(m["id"] for m in memberships)
+    claimed: dict[int, int] = {}
+    kept_memberships: set[int] = set()
+    for row in rows:
+        v = row.values
+        account_id: int | None = None
+        if v["staff_id"] and v["staff_id"] in by_staff_id:
+            account_id = by_staff_id[v["staff_id"]]
+        elif v["email"] and by_email.get((v["names_key"], v["email"])):
+            account_id = min(by_email[(v["names_key"], v["email"])])
+        elif len(by_names_here.get(v["names_key"], [])) == 1:
+            only = by_names_here[v["names_key"]][0]
+            # Same names here, and no e-mail that says it is someone else.
+            if (
+                not v["email"]
+                or not candidates[only]["email"]
+                or candidates[only]["email"] == v["email"]
+            ):
+                account_id = only
+        if account_id is not None and account_id in claimed:
+            account_id = None  # a homonym: the other line already took that account
+        if account_id is None:
+            account = _new_account(
+                plan, last_name=v["last_name"], first_name=v["first_name"], email=v["email"]
+            )
+            person = plan.person_new(
+                account,
+                row,
+                _("nouveau compte %(profile)s")
+                % {"profile": Membership.Profile(v["profile"]).label},
+            )
+            ref = plan.membership(
+                person, None, profile=v["profile"], source_id=v["staff_id"], function=v["function"]
+            )
+            plan.classes(person, ref, {}, v["classes"])
+            continue
+        claimed[account_id] = row.line
+        existing = candidates[account_id]
+        person = plan.person_existing(existing, row)
+        wanted: dict[str, Any] = {}
+        if names_key(existing["last_name"], existing["first_name"]) != v["names_key"]:
+            wanted.update(last_name=v["last_name"], first_name=v["first_name"])
+        if v["email"] and existing["email_verified_at"] is None:
+            wanted["email"] = v["email"]
+        plan.account_fields(person, existing, wanted)
+        membership = membership_of.get((account_id, v["profile"]))
+        if membership is not None:
+            kept_memberships.add(membership["id"])
+        ref = plan.membership(
+            person,
+            membership,
+            profile=v["profile"],
+            source_id=v["staff_id"],
+            function=v["function"],
+        )
+        plan.classes(
+            person, ref, links.get(membership["id"], {}) if membership else {}, v["classes"]
+        )
+    if plan.full:
+        gone = [
+            m
+            for m in memberships
+            if m["id"] not in kept_memberships
+            and _is_current(m, plan.today)
+            # An administrateur local keeps the console until revoked on purpose.
+            and not m["is_local_admin"]
+        ]
+        plan.end_memberships(
+            gone, _("ne fait plus partie du personnel (absent du fichier complet)")
+        )
+
+
+_PLANNERS: dict[str, Callable[[_Plan, list[Row]], None]] = {
+    STUDENTS: _plan_students,
+    GUARDIANS: _plan_guardians,
+    STAFF: _plan_staff,
+}
+
+
+def _logins_taken(candidates: list[str]) -> set[str]:
+    taken: set[str] = set()
+    for chunk in _chunks(candidates, 5000):
+        taken.update(Account.objects.filter(login__in=chunk).values_list("login", flat=True))
+    return taken
+
+
+# --- Apply -----------------------------------------------------------------------------------
+
+
+def _bulk_update(model: Any, updates: dict[int, dict[str, Any]], now: dt.datetime) -> None:
+    """One ``bulk_update`` per set of changed fields (plus ``updated_at``)."""
+    by_fields: dict[tuple[str, ...], list[Any]] = defaultdict(list)
+    for pk, changed in updates.items():
+        fields = tuple(sorted(changed))
+        by_fields[fields].append(model(pk=pk, updated_at=now, **changed))
+    for fields, objs in by_fields.items():
+        # Identical values for all (school year, end of membership): one UPDATE per batch.
+        values = [tuple(getattr(o, f) for f in fields) for o in objs]
+        if len(set(values)) == 1:
+            common = dict(zip(fields, values[0], strict=True))
+            for chunk in _chunks([o.pk for o in objs], 5000):
+                model.objects.filter(pk__in=chunk).update(updated_at=now, **common)
+        else:
+            model.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=500)
+
+
+def _apply(
+    plan: _Plan,
+    *,
+    actor: Any,
+    request: HttpRequest | None,
+    step: Callable[[], None],
+) -> None:
+    now = plan.now
+    # Classes first: memberships link to them.
+    missing = sorted(plan.class_codes - set(plan.existing_classes))
+    SchoolClass.objects.bulk_create(
+        [
+            SchoolClass(establishment=plan.establishment, school_year=plan.school_year, code=code)
+            for code in missing
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    class_ids = dict(
+        SchoolClass.objects.filter(
+            establishment=plan.establishment, school_year=plan.school_year
+        ).values_list("code", "id")
+    )
+    for batch1 in _chunks(plan.new_accounts):
+        Account.objects.bulk_create(batch1, batch_size=BATCH_SIZE)
+        step()
+    _bulk_update(Account, plan.account_updates, now)
+    step()
+    for membership in plan.new_memberships:
+        membership.account_id = _pk(membership._account_ref)  # type: ignore[attr-defined]
+        membership.created_at = membership.updated_at = now
+    for batch2 in _chunks(plan.new_memberships):
+        Membership.objects.bulk_create(batch2, batch_size=BATCH_SIZE)
+        step()
+    _bulk_update(Membership, plan.membership_updates, now)
+    if plan.membership_ends:
+        for batch3 in _chunks(sorted(plan.membership_ends), 5000):
+            Membership.objects.filter(pk__in=batch3).update(end_date=plan.today, updated_at=now)
+    through = Membership.classes.through
+    for batch4 in _chunks(plan.class_links_remove, 5000):
+        through.objects.filter(pk__in=batch4).delete()
+    links = [
+        through(membership_id=_pk(ref), schoolclass_id=class_ids[code])
+        for ref, code in plan.class_links_add
+    ]
+    for batch5 in _chunks(links):
+        through.objects.bulk_create(batch5, batch_size=BATCH_SIZE)
+        step()
+    new_links = [
+        Guardianship(
+            guardian_id=_pk(ref),
+            student_id=student_id,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        for ref, student_id, fields in plan.new_guardianships
+    ]
+    for batch6 in _chunks(new_links):
+        Guardianship.objects.bulk_create(batch6, batch_size=BATCH_SIZE)
+        step()
+    _bulk_update(Guardianship, plan.guardianship_updates, now)
+    for batch7 in _chunks(plan.guardianship_ends, 5000):
+        Guardianship.objects.filter(pk__in=batch7).update(end_date=plan.today, updated_at=now)
+    # Audit: one event per changed person, in bulk.
+    events: list[AuditEvent] = []
+    ip = None if request is None else request.META.get("REMOTE_ADDR")
+    for person in plan.people:
+        if person.created or person.fields:
+            target = Account(pk=_pk(person.ref), login=person.login)
+            events.append(
+                audit_event_build(
+                    action="account.create" if person.created else "account.update",
+                    actor=actor,
+                    target=target,
+                    establishment=plan.establishment,
+                    ip=ip,
+                    data={"kind": plan.kind, "fields": sorted(set(person.fields))}
+                    if not person.created
+                    else {"kind": plan.kind},
+                )
+            )
+    for person in plan.ended_people:
+        events.append(
+            audit_event_build(
+                action="membership.end",
+                actor=actor,
+                target=Account(pk=_pk(person.ref), login=person.login),
+                establishment=plan.establishment,
+                ip=ip,
+                data={"kind": plan.kind},
+            )
+        )
+    for batch8 in _chunks(events):
+        audit_record_many(batch8, batch_size=BATCH_SIZE)
+        step()
+
+
+def _import_lock() -> None:
+    """Serialise imports: logins are allocated from what the database holds at planning time.
+
+    On PostgreSQL a transaction-level advisory lock; SQLite's IMMEDIATE transactions already
+    admit one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x7072_6561_7500])
+
+
+def import_run(
+    *,
+    actor: Any,
+    establishment: Establishment,
+    kind: str,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    full: bool = False,
+    skip_invalid: bool = False,
+    school_year: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    request: HttpRequest | None = None,
+) -> ImportReport:
+    """Import one export file of ``kind`` into ``establishment``; never raises for bad input.
+
+    Problems (file, line, column, French message) go into the report. Unless ``skip_invalid``,
+    a file with any problem writes nothing (``written=False``, ``refused=True``). ``dry_run``
+    plans and reports without writing. ``full`` ends the memberships of people of that kind
+    missing from the file. ``progress(done, total)`` is called as the work advances.
+    """
+    report = ImportReport(kind=kind, filename=filename, dry_run=dry_run, written=False)
+    if kind not in KINDS:
+        report.problems.append(
+            ImportProblem(
+                filename,
+                0,
+                "",
+                _("Type d'import « %(kind)s » inconnu : students, guardians ou staff.")
+                % {"kind": kind},
+            )
+        )
+        report.refused = True
+        return report
+    year = school_year or current_school_year()
+    estimate = max(1, data.count(b"\n"))
+    total = 2 * estimate
+
+    def tick(done: int, of: int = total) -> None:
+        if progress is not None:
+            progress(min(done, of), of)
+
+    parsed = read_export(
+        kind=kind,
+        data=data,
+        filename=filename,
+        today=timezone.localdate(),
+        progress=lambda count: tick(min(count, estimate)),
+    )
+    report.problems.extend(parsed.problems)
+    if parsed.fatal:
+        report.refused = True
+        report.rejected = max(len(parsed.rejected_lines), 1 if parsed.problems else 0)
+        return report
+
+    def plan_now() -> _Plan:
+        plan = _Plan(
+            establishment=establishment, kind=kind, filename=filename, school_year=year, full=full
+        )
+        plan.rejected_lines |= parsed.rejected_lines
+        _PLANNERS[kind](plan, parsed.rows)
+        plan.finish(_logins_taken)
+        return plan
+
+    def fill(plan: _Plan) -> None:
+        report.problems = sorted(
+            [*parsed.problems, *plan.problems], key=lambda p: (p.line, p.column)
+        )
+        report.rejected = len(plan.rejected_lines)
+        report.created = sum(1 for p in plan.people if p.created)
+        report.updated = sum(1 for p in plan.people if not p.created and p.fields)
+        report.ended = len(plan.ended_people)
+        report.unchanged = plan.unchanged
+        changed = [
+            (p, "create" if p.created else "update") for p in plan.people if p.created or p.fields
+        ]
+        changed += [(p, "end") for p in plan.ended_people]
+        report.changes = [
+            ImportChange(action=action, login=p.login, name=p.name, detail=" ; ".join(p.details))
+            for p, action in changed[:PREVIEW_LIMIT]
+        ]
+
+    if dry_run:
+        plan = plan_now()
+        fill(plan)
+        report.refused = bool(report.problems) and not skip_invalid
+        tick(total)
+        return report
+
+    with transaction.atomic():
+        _import_lock()
+        plan = plan_now()
+        fill(plan)
+        tick(estimate)
+        if report.problems and not skip_invalid:
+            report.refused = True
+            return report
+        if plan.empty:
+            tick(total)
+            return report
+        steps = max(
+            1,
+            (len(plan.new_accounts) + len(plan.new_memberships) + len(plan.class_links_add))
+            // BATCH_SIZE
+            + len(plan.new_guardianships) // BATCH_SIZE
+            + (len(plan.people) + len(plan.ended_people)) // BATCH_SIZE
+            + 5,
+        )
+        done = 0
+
+        def step() -> None:
+            nonlocal done
+            done += 1
+            tick(estimate + estimate * min(done, steps) // steps)
+
+        _apply(plan, actor=actor, request=request, step=step)
+        audit_record_many(
+            [
+                audit_event_build(
+                    action="import.run",
+                    actor=actor,
+                    establishment=establishment,
+                    request=request,
+                    data={
+                        "kind": kind,
+                        "filename": filename,
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "school_year": year,
+                        "full": full,
+                        "skip_invalid": skip_invalid,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "ended": report.ended,
+                        "unchanged": report.unchanged,
+                        "rejected": report.rejected,
+                    },
+                )
+            ]
+        )
+        report.written = True
+    tick(total)
+    return report

@@ -1,0 +1,154 @@
+"""Identifiers (``login``): ``prenom.nom`` in lower-case ASCII, numbered on collision.
+
+The rules, applied the same way to every name (see docs/import-formats.md):
+
+* Only the usual first name is used (the first of the first names), and the last name.
+* Letters are folded to ASCII: accents dropped (``é`` → ``e``, ``Nguyễn`` → ``nguyen``), ligatures
+  and letters without a decomposition spelt out (``œ`` → ``oe``, ``ß`` → ``ss``, ``Ł`` → ``l``,
+  ``Ø`` → ``o``), then lower-cased.
+* Apostrophes vanish (``D'Artagnan`` → ``dartagnan``, ``N’Diaye`` → ``ndiaye``); every other run
+  of characters that are not letters or digits (spaces, hyphens, dots, underscores…) becomes one
+  hyphen, with none at either end: ``Jean Marc`` and ``Jean-Marc`` both give ``jean-marc``,
+  ``Le Goff`` gives ``le-goff``.
+* The two parts are joined by a dot:
+  ``Jean-Marc D'Artagnan Le Goff`` → ``jean-marc.dartagnan-le-goff``.
+  When one part folds to nothing (a name written only in a script without Latin letters), the
+  other is used alone; when both do, the base is ``compte``.
+* Each part is capped (first name 20, last name 30 characters, cut at a hyphen where possible)
+  so that a login stays readable and fits the column with its number.
+* Collisions are numbered from 2 with no separator: ``jean.dupont``, ``jean.dupont2``,
+  ``jean.dupont3``… A login, once given, is never recomputed: a change of name keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+FIRST_NAME_MAX = 20
+LAST_NAME_MAX = 30
+EMPTY_BASE = "compte"
+
+# Letters that Unicode does not decompose into an ASCII letter plus marks.
+_SPECIAL = str.maketrans(
+    {
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ß": "ss",
+        "ẞ": "ss",
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "h",
+        "ŀ": "l",
+        "Ŀ": "l",
+        "ŋ": "n",
+        "Ŋ": "n",
+        "ſ": "s",
+        "ĸ": "k",
+    }
+)
+_APOSTROPHES = re.compile(r"['’‘ʼ`´ʻ]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold_ascii(value: str) -> str:
+    """Lower-case ASCII letters and digits of ``value``, other characters kept as separators."""
+    text = _APOSTROPHES.sub("", value.translate(_SPECIAL))
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Anything still outside ASCII (another script) becomes a separator.
+    return text.encode("ascii", "replace").decode("ascii").replace("?", " ").lower()
+
+
+def login_part(value: str, max_length: int) -> str:
+    """One part of a login: folded, separators as single hyphens, capped at ``max_length``."""
+    part = _NOT_ALNUM.sub("-", fold_ascii(value)).strip("-")
+    if len(part) > max_length:
+        cut = part[:max_length]
+        # Prefer to cut at a hyphen when it keeps at least half of the allowed length.
+        hyphen = cut.rfind("-")
+        if hyphen >= max_length // 2 and part[max_length] != "-":
+            cut = cut[:hyphen]
+        part = cut.strip("-")
+    return part
+
+
+def login_base(first_name: str, last_name: str) -> str:
+    """The login a person would get without collision, e.g. ``jean-marc.dartagnan-le-goff``."""
+    first = login_part(first_name, FIRST_NAME_MAX)
+    last = login_part(last_name, LAST_NAME_MAX)
+    if first and last:
+        return f"{first}.{last}"
+    return first or last or EMPTY_BASE
+
+
+def login_candidates(base: str, start: int, stop: int) -> list[str]:
+    """``base`` numbered from ``start`` to ``stop - 1`` (number 1 is the bare base)."""
+    return [base if n == 1 else f"{base}{n}" for n in range(start, stop)]
+
+
+def logins_allocate(
+    bases: Iterable[str],
+    *,
+    is_taken: Callable[[list[str]], set[str]],
+    reserved: set[str] | None = None,
+) -> list[str]:
+    """Give each base (in order) the first free login among ``base``, ``base2``, ``base3``…
+
+    ``is_taken(candidates)`` returns which of the candidates already exist (one bulk query);
+    ``reserved`` holds logins already given in the same run. Bases are checked in growing
+    windows of numbers (1–9, then 10–99…), all bases of a window in one call, so a whole file
+    costs a couple of queries. Two people with the same base (twins, homonyms) get distinct
+    logins, the first in file order getting the bare base.
+    """
+    wanted = list(bases)
+    counts = Counter(wanted)
+    used: set[str] = set(reserved or ())
+    existing: set[str] = set()
+    checked: dict[str, int] = {}  # base -> first number not yet checked
+    free: Counter[str] = Counter()
+    pending = sorted(counts)
+    start, stop = 1, 10
+    while pending:
+        found = is_taken([c for base in pending for c in login_candidates(base, start, stop)])
+        existing |= found
+        for base in pending:
+            checked[base] = stop
+            free[base] += sum(
+                1 for c in login_candidates(base, start, stop) if c not in found and c not in used
+            )
+        pending = [base for base in pending if free[base] < counts[base]]
+        start, stop = stop, stop * 10
+    result: list[str] = []
+    next_number: dict[str, int] = {}
+    for base in wanted:
+        number = next_number.get(base, 1)
+        while True:
+            if number >= checked[base]:
+                # Another base of this run took a login we counted on (``jean.dupont2`` as
+                # a base of its own): look further for this base only.
+                more = login_candidates(base, checked[base], checked[base] * 10)
+                existing |= is_taken(more)
+                checked[base] *= 10
+            candidate = login_candidates(base, number, number + 1)[0]
+            number += 1
+            if candidate not in existing and candidate not in used:
+                break
+        used.add(candidate)
+        result.append(candidate)
+        next_number[base] = number
+    return result

@@ -1,0 +1,801 @@
+"""Read an export file: decode it, find its columns, check and normalise every value.
+
+Nothing here touches the database. :func:`read_export` turns the bytes of a CSV export into
+checked rows (one dict per line, values normalised: dates as ``date``, e-mail in lower case,
+mobiles in E.164) and a list of problems, each naming the file, the line, the column and what to
+do. What is accepted is documented in docs/import-formats.md; keep both in step.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from preau.directory.models import Guardianship, Membership
+from preau.directory.validators import INE_RE
+
+STUDENTS = "students"
+GUARDIANS = "guardians"
+STAFF = "staff"
+KINDS = (STUDENTS, GUARDIANS, STAFF)
+
+
+@dataclass
+class ImportProblem:
+    """One reason a line (or the whole file, line 0 or 1) cannot be imported. French message."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        column = f"{self.column}:" if self.column else ""
+        return f"{self.file}:{self.line}:{column} {self.message}"
+
+
+@dataclass
+class Row:
+    """One data line: its number in the file (1 is the header) and its normalised values."""
+
+    line: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ParsedFile:
+    kind: str
+    filename: str
+    rows: list[Row] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    # Lines with at least one problem (their rows are not in ``rows``).
+    rejected_lines: set[int] = field(default_factory=set)
+    encoding: str = ""
+    delimiter: str = ""
+    fatal: bool = False  # the file as a whole is unreadable or of the wrong kind
+
+
+# --- Columns ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # French, as shown in problems and in the documentation
+    synonyms: tuple[str, ...]  # normalised header spellings, in order of preference
+    required: bool = True
+    # Columns that tell this kind of file from the others (used to name a wrong kind).
+    distinctive: bool = False
+
+
+def normalize_header(value: str) -> str:
+    """``"Prénom(s)"`` → ``"prenom s"``; ``"DATE DE NAISSANCE"`` → ``"date de naissance"``."""
+    text = unicodedata.normalize("NFKD", value.replace("\ufeff", ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+_LAST_NAME = (
+    "nom d usage",
+    "nom",
+    "nom de famille",
+    "nom usuel",
+    "nom de naissance",
+    "nom patronymique",
+)
+_FIRST_NAME = ("prenom", "prenom usuel", "prenom 1", "premier prenom", "prenoms", "prenom s")
+_EMAIL = ("courriel", "email", "e mail", "mail", "adresse electronique", "adresse mail",
+          "adresse e mail", "adresse courriel", "mel")  # fmt: skip
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    STUDENTS: (
+        Column(
+            "school_id",
+            "Numéro élève",
+            (
+                "numero eleve",
+                "n eleve",
+                "no eleve",
+                "num eleve",
+                "numero de l eleve",
+                "identifiant eleve",
+                "id eleve",
+                "ele id",
+                "eleve id",
+                "numero interne",
+                "numero",
+                "identifiant",
+                "id",
+            ),
+        ),  # fmt: skip
+        Column(
+            "ine",
+            "INE",
+            (
+                "ine",
+                "numero ine",
+                "ine eleve",
+                "identifiant national",
+                "identifiant national eleve",
+                "id national",
+            ),
+            required=False,
+            distinctive=True,
+        ),  # fmt: skip
+        Column("last_name", "Nom", _LAST_NAME + ("nom eleve", "nom de l eleve")),
+        Column("first_name", "Prénom", _FIRST_NAME + ("prenom eleve", "prenom de l eleve")),
+        Column(
+            "other_first_names",
+            "Autres prénoms",
+            ("autres prenoms", "autre prenom", "prenom 2", "deuxieme prenom", "second prenom"),
+            required=False,
+        ),
+        Column(
+            "birth_date",
+            "Date de naissance",
+            (
+                "date de naissance",
+                "date naissance",
+                "naissance",
+                "ne e le",
+                "ne le",
+                "date de naiss",
+                "date naiss",
+                "datenaissance",
+                "date nais",
+            ),
+            distinctive=True,
+        ),  # fmt: skip
+        Column(
+            "class",
+            "Classe",
+            (
+                "classe",
+                "division",
+                "code classe",
+                "classe division",
+                "code division",
+                "libelle classe",
+                "groupe classe",
+            ),
+            distinctive=True,
+        ),  # fmt: skip
+    ),
+    GUARDIANS: (
+        Column(
+            "school_id",
+            "Numéro élève",
+            (
+                "numero eleve",
+                "n eleve",
+                "no eleve",
+                "num eleve",
+                "numero de l eleve",
+                "identifiant eleve",
+                "id eleve",
+                "ele id",
+                "eleve id",
+                "eleve",
+            ),
+        ),  # fmt: skip
+        Column(
+            "guardian_id",
+            "Identifiant responsable",
+            (
+                "identifiant responsable",
+                "id responsable",
+                "numero responsable",
+                "n responsable",
+                "no responsable",
+                "pers id",
+                "resp id",
+                "responsable id",
+            ),
+            required=False,
+            distinctive=True,
+        ),  # fmt: skip
+        Column("last_name", "Nom", _LAST_NAME + ("nom responsable", "nom du responsable")),
+        Column(
+            "first_name", "Prénom", _FIRST_NAME + ("prenom responsable", "prenom du responsable")
+        ),
+        Column(
+            "relationship",
+            "Lien de parenté",
+            (
+                "lien de parente",
+                "lien",
+                "parente",
+                "lien avec l eleve",
+                "lien de parente avec l eleve",
+                "qualite",
+                "relation",
+                "lien familial",
+            ),
+            distinctive=True,
+        ),  # fmt: skip
+        Column(
+            "legal_responsibility",
+            "Responsabilité légale",
+            (
+                "responsabilite legale",
+                "responsable legal",
+                "resp legal",
+                "niveau de responsabilite",
+                "niveau responsabilite",
+                "responsabilite",
+                "legal",
+            ),
+            distinctive=True,
+        ),  # fmt: skip
+        Column("email", "Courriel", _EMAIL, required=False),
+        Column(
+            "mobile",
+            "Téléphone mobile",
+            (
+                "telephone mobile",
+                "mobile",
+                "tel mobile",
+                "portable",
+                "telephone portable",
+                "tel portable",
+                "numero de mobile",
+                "numero mobile",
+                "telephone",
+                "tel",
+            ),
+            required=False,
+            distinctive=True,
+        ),  # fmt: skip
+        Column(
+            "postal_code",
+            "Code postal",
+            ("code postal", "cp", "code postal responsable", "code postal du responsable"),
+            required=False,
+            distinctive=True,
+        ),
+    ),
+    STAFF: (
+        Column(
+            "staff_id",
+            "Identifiant",
+            (
+                "identifiant",
+                "id",
+                "identifiant personnel",
+                "numero personnel",
+                "numero",
+                "matricule",
+            ),
+            required=False,
+        ),
+        Column("last_name", "Nom", _LAST_NAME),
+        Column("first_name", "Prénom", _FIRST_NAME),
+        Column(
+            "profile",
+            "Profil",
+            ("profil", "categorie", "type", "type de personnel", "statut", "profil ent"),
+            distinctive=True,
+        ),
+        Column(
+            "function",
+            "Fonction",
+            ("fonction", "discipline", "poste", "fonction discipline", "matiere", "service"),
+            required=False,
+            distinctive=True,
+        ),
+        Column("email", "Courriel", _EMAIL, required=False),
+        Column(
+            "classes",
+            "Classes enseignées",
+            (
+                "classes enseignees",
+                "classes",
+                "classe s",
+                "divisions",
+                "classes suivies",
+                "divisions enseignees",
+            ),
+            required=False,
+            distinctive=True,
+        ),  # fmt: skip
+    ),
+}
+
+
+def kind_label(kind: str) -> str:
+    return {
+        STUDENTS: _("fichier d'élèves"),
+        GUARDIANS: _("fichier de responsables légaux"),
+        STAFF: _("fichier de personnels"),
+    }[kind]
+
+
+def _required_labels(kind: str) -> str:
+    return ", ".join(f"« {c.label} »" for c in COLUMNS[kind] if c.required)
+
+
+def map_headers(kind: str, headers: list[str]) -> tuple[dict[str, int], list[Column]]:
+    """Column index of each known field of ``kind``, and the required columns missing."""
+    normalized = [normalize_header(h) for h in headers]
+    found: dict[str, int] = {}
+    missing: list[Column] = []
+    for column in COLUMNS[kind]:
+        for synonym in column.synonyms:
+            if synonym in normalized:
+                index = normalized.index(synonym)
+                if index not in found.values():
+                    found[column.key] = index
+                    break
+        else:
+            if column.required:
+                missing.append(column)
+    return found, missing
+
+
+# --- Decoding --------------------------------------------------------------------------------
+
+_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def decode(data: bytes) -> tuple[str, str] | tuple[None, str]:  # noqa: PLR0911
+    """Text and encoding name, or ``(None, reason)`` for a file that is not text."""
+    if data.startswith(codecs.BOM_UTF8):
+        data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None, _("Le fichier n'est pas un fichier texte (CSV) lisible.")
+    else:
+        encoding = "utf-8"
+    if data.startswith(_SPREADSHEET_MAGIC):
+        return None, _(
+            "Le fichier est un classeur (Excel ou LibreOffice), pas un fichier CSV : "
+            "enregistrez-le au format « CSV (séparateur : point-virgule) » puis importez-le."
+        )
+    if data.startswith(b"%PDF"):
+        return None, _("Le fichier est un PDF, pas un fichier CSV.")
+    if b"\x00" in data:
+        return None, _("Le fichier contient des données binaires : ce n'est pas un fichier CSV.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Spreadsheets on Windows save "CSV" in Windows-1252; a few bytes are undefined there.
+        try:
+            text, encoding = data.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1"), "latin-1"
+    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\r\n\f")
+    if controls > max(3, len(text[:20000]) // 100):
+        return None, _("Le fichier contient des données binaires : ce n'est pas un fichier CSV.")
+    return text, encoding
+
+
+def sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ";"))
+    return best if counts[best] else ";"
+
+
+# --- Values ----------------------------------------------------------------------------------
+
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+_DATE_RE = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
+
+
+def parse_date(value: str) -> dt.date | None:
+    """dd/mm/yyyy (also with - or .), ISO yyyy-mm-dd; a time part after a space is ignored."""
+    value = value.split(" ", maxsplit=1)[0].split("T", maxsplit=1)[0]
+    match = _DATE_RE.match(value)
+    if not match:
+        return None
+    a, b, c = match.groups()
+    try:
+        if len(a) == 4:
+            return dt.date(int(a), int(b), int(c))
+        if len(c) == 4:
+            return dt.date(int(c), int(b), int(a))
+    except ValueError:
+        return None
+    return None
+
+
+_RELATIONSHIPS: dict[str, str] = {}
+for _value, _words in {
+    Guardianship.Relationship.MOTHER: ("mere", "maman", "10", "m"),
+    Guardianship.Relationship.FATHER: ("pere", "papa", "20", "p"),
+    Guardianship.Relationship.GUARDIAN: ("tuteur", "tutrice", "tuteur ou tutrice", "tuteur trice",
+                                         "tuteur legal", "tutrice legale", "51", "tut"),
+    Guardianship.Relationship.FAMILY: ("famille", "autre membre de la famille", "grand mere",
+                                       "grand pere", "grand parent", "frere", "soeur", "oncle",
+                                       "tante", "beau pere", "belle mere", "membre de la famille",
+                                       "30", "31", "32", "33", "34", "35", "36", "37", "38", "39"),
+    Guardianship.Relationship.CARER: ("aide sociale", "aide sociale a l enfance", "ase", "50",
+                                      "foyer", "famille d accueil", "educateur", "educatrice"),
+    Guardianship.Relationship.OTHER: ("autre", "autre lien", "autres", "90", "99", ""),
+}.items():  # fmt: skip
+    for _word in _words:
+        _RELATIONSHIPS[_word] = str(_value)
+
+_RESPONSIBILITIES = {
+    "1": 1, "rl1": 1, "responsable legal 1": 1, "legal 1": 1, "oui": 1, "o": 1, "x": 1,
+    "2": 2, "rl2": 2, "responsable legal 2": 2, "legal 2": 2,
+    "0": 0, "non": 0, "n": 0, "aucune": 0, "sans": 0, "sans responsabilite legale": 0,
+}  # fmt: skip
+
+_PROFILES = {
+    "enseignant": Membership.Profile.TEACHER, "enseignante": Membership.Profile.TEACHER,
+    "ens": Membership.Profile.TEACHER, "professeur": Membership.Profile.TEACHER,
+    "prof": Membership.Profile.TEACHER, "teacher": Membership.Profile.TEACHER,
+    "national 3": Membership.Profile.TEACHER,
+    "personnel": Membership.Profile.STAFF, "personnel non enseignant": Membership.Profile.STAFF,
+    "non enseignant": Membership.Profile.STAFF, "pers": Membership.Profile.STAFF,
+    "staff": Membership.Profile.STAFF, "national 4": Membership.Profile.STAFF,
+    "administratif": Membership.Profile.STAFF, "personnel administratif": Membership.Profile.STAFF,
+}  # fmt: skip
+
+# Overseas mobile prefixes: their numbers are not +33 in E.164.
+_OVERSEAS_MOBILE = {
+    "0690": "+590", "0691": "+590", "0694": "+594", "0696": "+596", "0697": "+596",
+    "0692": "+262", "0693": "+262", "0639": "+262",
+}  # fmt: skip
+
+
+def normalize_mobile(value: str) -> str | None:
+    """A mobile number in E.164 (``+33612345678``), or None when it is not one."""
+    digits = re.sub(r"[\s.\-()/]", "", value)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if re.fullmatch(r"0[67]\d{8}", digits):
+        prefix = _OVERSEAS_MOBILE.get(digits[:4], "+33")
+        return prefix + digits[1:]
+    if re.fullmatch(r"\+33[67]\d{8}", digits):
+        return digits
+    if re.fullmatch(r"\+(?!33)[1-9]\d{7,14}", digits):
+        return digits
+    return None
+
+
+_POSTAL_RE = re.compile(r"^[0-9A-Z][0-9A-Z \-]{1,9}$")
+_CLASS_SPLIT = re.compile(r"[,|+]")
+
+
+def clean(value: str) -> str:
+    """Trim and collapse whitespace (including no-break spaces)."""
+    return " ".join(value.split())
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def read_export(  # noqa: PLR0911
+    *,
+    kind: str,
+    data: bytes,
+    filename: str,
+    today: dt.date,
+    progress: Callable[[int], None] | None = None,
+) -> ParsedFile:
+    """Decode, split and check ``data`` as an export of ``kind``. Never raises for bad input."""
+    parsed = ParsedFile(kind=kind, filename=filename)
+
+    def fatal(line: int, column: str, message: str) -> ParsedFile:
+        parsed.problems.append(ImportProblem(filename, line, column, message))
+        parsed.fatal = True
+        return parsed
+
+    if not data.strip():
+        return fatal(0, "", _("Le fichier est vide."))
+    text, info = decode(data)
+    if text is None:
+        return fatal(0, "", info)
+    parsed.encoding = info
+    lines = text.splitlines()
+    header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header_index is None:
+        return fatal(0, "", _("Le fichier est vide."))
+    parsed.delimiter = sniff_delimiter(lines[header_index])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
+    try:
+        headers: list[str] = []
+        while not any(h.strip() for h in headers):
+            headers = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        return fatal(
+            header_index + 1, "", _("Ligne d'en-tête illisible : %(error)s") % {"error": exc}
+        )
+    header_line = reader.line_num
+    found, missing = map_headers(kind, headers)
+    if missing:
+        for other in KINDS:
+            if other == kind:
+                continue
+            other_found, other_missing = map_headers(other, headers)
+            distinctive = {c.key for c in COLUMNS[other] if c.distinctive} - {
+                c.key for c in COLUMNS[kind] if c.distinctive
+            }
+            if not other_missing and distinctive & set(other_found):
+                return fatal(
+                    header_line,
+                    "",
+                    _(
+                        "Ce fichier ressemble à un %(found)s, or un %(expected)s était attendu "
+                        "(colonnes obligatoires : %(columns)s). Vérifiez le fichier ou le type "
+                        "d'import choisi."
+                    )
+                    % {
+                        "found": kind_label(other),
+                        "expected": kind_label(kind),
+                        "columns": _required_labels(kind),
+                    },
+                )
+        for column in missing:
+            parsed.problems.append(
+                ImportProblem(
+                    filename,
+                    header_line,
+                    column.label,
+                    _(
+                        "Colonne obligatoire absente. Un %(expected)s doit avoir les colonnes "
+                        "%(columns)s ; en-têtes trouvés : %(headers)s."
+                    )
+                    % {
+                        "expected": kind_label(kind),
+                        "columns": _required_labels(kind),
+                        "headers": ", ".join(f"« {h.strip()} »" for h in headers if h.strip())
+                        or "—",
+                    },
+                )
+            )
+        parsed.fatal = True
+        return parsed
+    # Second and third first names spread over several columns ("Prénom 2", "Prénom 3").
+    extra_first = [
+        i
+        for i, h in enumerate(headers)
+        if normalize_header(h) in ("prenom 2", "prenom 3", "prenom 4", "troisieme prenom")
+        and i != found.get("other_first_names")
+    ]
+    width = len(headers)
+    labels = {c.key: c.label for c in COLUMNS[kind]}
+    check = _CHECKERS[kind]
+    previous_end = header_line
+    count = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line = previous_end + 1
+            parsed.problems.append(
+                ImportProblem(filename, line, "", _("Ligne illisible : %(error)s") % {"error": exc})
+            )
+            parsed.rejected_lines.add(line)
+            previous_end = reader.line_num
+            continue
+        line = previous_end + 1
+        previous_end = reader.line_num
+        count += 1
+        if progress is not None and count % 1000 == 0:
+            progress(count)
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) > width and not any(f.strip() for f in fields[width:]):
+            fields = fields[:width]  # trailing empty cells left by a spreadsheet
+        if len(fields) != width:
+            parsed.problems.append(
+                ImportProblem(
+                    filename,
+                    line,
+                    "",
+                    _(
+                        "La ligne a %(count)s champs au lieu de %(width)s "
+                        "(séparateur « %(sep)s ») : vérifiez les séparateurs et les "
+                        "guillemets de cette ligne."
+                    )
+                    % {"count": len(fields), "width": width, "sep": parsed.delimiter},
+                )
+            )
+            parsed.rejected_lines.add(line)
+            continue
+        raw = {key: clean(fields[index]) for key, index in found.items()}
+        if extra_first:
+            more = [clean(fields[i]) for i in extra_first if fields[i].strip()]
+            raw["other_first_names"] = ", ".join(
+                [v for v in (raw.get("other_first_names", ""),) if v] + more
+            )
+        errors: list[tuple[str, str]] = []
+        values = check(raw, errors, today)
+        if errors:
+            for key, message in errors:
+                parsed.problems.append(ImportProblem(filename, line, labels.get(key, key), message))
+            parsed.rejected_lines.add(line)
+            continue
+        parsed.rows.append(Row(line=line, values=values))
+    if progress is not None:
+        progress(count)
+    return parsed
+
+
+Errors = list[tuple[str, str]]
+
+
+def _names(raw: dict[str, str], errors: Errors) -> dict[str, str]:
+    last, first = raw.get("last_name", ""), raw.get("first_name", "")
+    other = raw.get("other_first_names", "")
+    # "Prénoms" may hold all first names: the first is the usual one.
+    if "," in first:
+        first, _sep, rest = first.partition(",")
+        first = clean(first)
+        other = ", ".join(v for v in (clean(rest), other) if v)
+    if not last:
+        errors.append(("last_name", _("Le nom est vide.")))
+    elif len(last) > 150:
+        errors.append(("last_name", _("Le nom dépasse 150 caractères.")))
+    if not first:
+        errors.append(("first_name", _("Le prénom est vide.")))
+    elif len(first) > 150:
+        errors.append(("first_name", _("Le prénom dépasse 150 caractères.")))
+    return {"last_name": last, "first_name": first, "other_first_names": other[:300]}
+
+
+def _email(raw: dict[str, str], errors: Errors) -> str:
+    email = raw.get("email", "").lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append(
+                ("email", _("« %(value)s » n'est pas une adresse électronique.") % {"value": email})
+            )
+    return email
+
+
+def _check_student(raw: dict[str, str], errors: Errors, today: dt.date) -> dict[str, Any]:
+    values: dict[str, Any] = _names(raw, errors)
+    school_id = raw.get("school_id", "")
+    if not school_id:
+        errors.append(("school_id", _("Le numéro élève est vide.")))
+    elif len(school_id) > 64:
+        errors.append(("school_id", _("Le numéro élève dépasse 64 caractères.")))
+    values["school_id"] = school_id
+    ine = raw.get("ine", "").upper().replace(" ", "")
+    if ine and not INE_RE.match(ine):
+        errors.append(
+            (
+                "ine",
+                _(
+                    "« %(value)s » n'est pas un INE : 11 caractères, 10 chiffres ou lettres "
+                    "puis une lettre (ex. 070803070AJ)."
+                )
+                % {"value": raw.get("ine", "")},
+            )
+        )
+    values["ine"] = ine or None
+    raw_date = raw.get("birth_date", "")
+    birth_date = parse_date(raw_date)
+    if not raw_date:
+        errors.append(("birth_date", _("La date de naissance est vide.")))
+    elif birth_date is None:
+        errors.append(
+            (
+                "birth_date",
+                _("« %(value)s » n'est pas une date : écrivez jj/mm/aaaa (ex. 07/03/2013).")
+                % {"value": raw_date},
+            )
+        )
+    elif not dt.date(1900, 1, 1) <= birth_date <= today:
+        errors.append(
+            (
+                "birth_date",
+                _("La date de naissance %(value)s n'est pas plausible.") % {"value": raw_date},
+            )
+        )
+    values["birth_date"] = birth_date
+    school_class = raw.get("class", "")
+    if not school_class:
+        errors.append(("class", _("La classe est vide.")))
+    elif len(school_class) > 50:
+        errors.append(("class", _("Le nom de la classe dépasse 50 caractères.")))
+    values["class"] = school_class
+    return values
+
+
+def _check_guardian(raw: dict[str, str], errors: Errors, today: dt.date) -> dict[str, Any]:
+    values: dict[str, Any] = _names(raw, errors)
+    school_id = raw.get("school_id", "")
+    if not school_id:
+        errors.append(("school_id", _("Le numéro élève est vide.")))
+    values["school_id"] = school_id
+    values["guardian_id"] = raw.get("guardian_id", "")[:64]
+    relationship = _RELATIONSHIPS.get(normalize_header(raw.get("relationship", "")))
+    if relationship is None:
+        errors.append(
+            (
+                "relationship",
+                _(
+                    "Lien de parenté « %(value)s » inconnu : écrivez mère, père, tuteur, "
+                    "famille, aide sociale ou autre."
+                )
+                % {"value": raw.get("relationship", "")},
+            )
+        )
+    values["relationship"] = relationship
+    responsibility = _RESPONSIBILITIES.get(normalize_header(raw.get("legal_responsibility", "")))
+    if responsibility is None:
+        errors.append(
+            (
+                "legal_responsibility",
+                _(
+                    "Responsabilité légale « %(value)s » non comprise : écrivez 1 (responsable "
+                    "légal 1), 2 (responsable légal 2) ou 0 (sans responsabilité légale)."
+                )
+                % {"value": raw.get("legal_responsibility", "")},
+            )
+        )
+    values["legal_responsibility"] = responsibility
+    values["email"] = _email(raw, errors)
+    mobile = raw.get("mobile", "")
+    values["mobile"] = ""
+    if mobile:
+        normalized = normalize_mobile(mobile)
+        if normalized is None:
+            errors.append(
+                (
+                    "mobile",
+                    _("« %(value)s » n'est pas un numéro de téléphone mobile (ex. 06 12 34 56 78).")
+                    % {"value": mobile},
+                )
+            )
+        else:
+            values["mobile"] = normalized
+    postal_code = raw.get("postal_code", "").upper()
+    if postal_code and not _POSTAL_RE.match(postal_code):
+        errors.append(
+            ("postal_code", _("« %(value)s » n'est pas un code postal.") % {"value": postal_code})
+        )
+    values["postal_code"] = postal_code
+    return values
+
+
+def _check_staff(raw: dict[str, str], errors: Errors, today: dt.date) -> dict[str, Any]:
+    values: dict[str, Any] = _names(raw, errors)
+    values["staff_id"] = raw.get("staff_id", "")[:64]
+    profile = _PROFILES.get(normalize_header(raw.get("profile", "")))
+    if profile is None:
+        errors.append(
+            (
+                "profile",
+                _("Profil « %(value)s » inconnu : écrivez enseignant ou personnel.")
+                % {"value": raw.get("profile", "")},
+            )
+        )
+    values["profile"] = str(profile) if profile else None
+    values["function"] = raw.get("function", "")[:150]
+    values["email"] = _email(raw, errors)
+    classes = raw.get("classes", "")
+    parts = _CLASS_SPLIT.split(classes) if _CLASS_SPLIT.search(classes) else classes.split()
+    codes = sorted({clean(p) for p in parts if clean(p)})
+    if any(len(code) > 50 for code in codes):
+        errors.append(("classes", _("Un nom de classe dépasse 50 caractères.")))
+    values["classes"] = codes
+    return values
+
+
+_CHECKERS: dict[str, Callable[[dict[str, str], Errors, dt.date], dict[str, Any]]] = {
+    STUDENTS: _check_student,
+    GUARDIANS: _check_guardian,
+    STAFF: _check_staff,
+}
