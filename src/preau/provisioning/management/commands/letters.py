@@ -95,7 +95,17 @@ class Command(BaseCommand):
                 sys.stdout.buffer.flush()
                 report = self.stderr
             else:
-                _write_atomically(Path(output), result.pdf)
+                try:
+                    _write_atomically(Path(output), result.pdf)
+                except OSError as exc:
+                    # Raised inside the transaction: the new codes are rolled back.
+                    raise CommandError(
+                        _(
+                            "Impossible d'écrire %(file)s (%(error)s) : aucun code d'activation "
+                            "n'a été changé."
+                        )
+                        % {"file": output, "error": exc.strerror or exc}
+                    ) from exc
                 report = self.stdout
         report.write(
             ngettext(
