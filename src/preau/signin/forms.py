@@ -15,11 +15,11 @@ class SigninForm(forms.Form):
     )
     # Long enough for any passphrase, short enough that nobody makes us hash megabytes.
     password = forms.CharField(
-        label=_("Mot de passe ou code d'activation"),
+        label=_("Mot de passe ou code d’activation"),
         max_length=1024,
         strip=False,
         error_messages={
-            "required": _("Saisissez votre mot de passe ou votre code d'activation."),
+            "required": _("Saisissez votre mot de passe ou votre code d’activation."),
             "max_length": _("Ce mot de passe est trop long."),
         },
     )

@@ -70,7 +70,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             error = _(
                 "Identifiant ou mot de passe incorrect. Vérifiez votre identifiant et votre mot "
-                "de passe (ou le code d'activation de votre courrier), puis réessayez."
+                "de passe (ou le code d’activation de votre courrier), puis réessayez."
             )
             status = 401
     elif request.method == "POST":
