@@ -95,14 +95,15 @@ class EmailChannel(Channel):
         full = _base_context(context)
         # Mails are written in the deployment's language, whatever the worker's locale.
         with translation.override(settings.LANGUAGE_CODE):
-            subject = render_to_string(f"notify/{template}_subject.txt", full)
-            body_text = render_to_string(f"notify/{template}_body.txt", full)
-            body_html = render_to_string(f"notify/{template}_body.html", full)
+            subject = str(render_to_string(f"notify/{template}_subject.txt", full))
+            body_text = str(render_to_string(f"notify/{template}_body.txt", full))
+            body_html = str(render_to_string(f"notify/{template}_body.html", full))
         # A header holds one line: templates end with a newline, and a context value must not
         # be able to inject another header.
-        subject = " ".join(subject.split())
         return RenderedMessage(
-            subject=subject, body_text=body_text.strip() + "\n", body_html=body_html
+            subject=" ".join(subject.split()),
+            body_text=body_text.strip() + "\n",
+            body_html=body_html,
         )
 
     def send(self, message: OutboundMessage) -> None:
