@@ -12,6 +12,11 @@ from preau.console.models import PendingImport
 from preau.directory.models import Account, Membership
 
 
+def megabytes(size: int) -> str:
+    """A size in megabytes as French prose writes it: ``5``, ``1,5``, ``0,1``."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",")
+
+
 def _class_choices(classes: list[str], empty_label: str) -> list[tuple[str, str]]:
     return [("", empty_label), *[(code, code) for code in classes]]
 
@@ -72,10 +77,7 @@ class ImportUploadForm(forms.Form):
                     "Découpez-le ou exportez seulement les classes utiles."
                 ),
                 code="too_large",
-                params={
-                    "size": f"{upload.size / (1024 * 1024):.1f}".replace(".", ","),
-                    "max": f"{limit / (1024 * 1024):g}".replace(".", ","),
-                },
+                params={"size": megabytes(upload.size), "max": megabytes(limit)},
             )
         return upload
 

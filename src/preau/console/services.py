@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -24,13 +24,7 @@ from preau.audit.services import audit_record
 from preau.conf import preau_setting
 from preau.console.models import PENDING_IMPORT_LIFETIME, PendingImport
 from preau.directory.models import Account, Establishment
-
-if TYPE_CHECKING:
-    from preau.provisioning.imports import ImportReport
-
-# The preview keeps every problem but only the first changes (a lycée's full import lists
-# thousands of unchanged-but-touched rows; the counts say the rest).
-MAX_CHANGES_KEPT = 1000
+from preau.provisioning.imports import ImportReport, import_run
 
 
 def import_max_bytes() -> int:
@@ -40,7 +34,6 @@ def import_max_bytes() -> int:
 
 def report_to_dict(report: ImportReport) -> dict[str, Any]:
     """The parts of an import report a page shows, as JSON."""
-    changes = list(report.changes)
     return {
         "kind": str(report.kind),
         "filename": report.filename,
@@ -51,15 +44,17 @@ def report_to_dict(report: ImportReport) -> dict[str, Any]:
         "ended": report.ended,
         "unchanged": report.unchanged,
         "rejected": report.rejected,
+        "refused": bool(report.refused),
         "problems": [
             {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
             for p in report.problems
         ],
         "changes": [
             {"action": c.action, "login": c.login, "name": c.name, "detail": c.detail}
-            for c in changes[:MAX_CHANGES_KEPT]
+            # The importer lists the first changes only; the counts say the rest.
+            for c in report.changes
         ],
-        "changes_total": len(changes),
+        "changes_total": report.created + report.updated + report.ended,
     }
 
 
@@ -96,8 +91,6 @@ def pending_import_create(
             code="too_large",
             params={"max": import_max_bytes() // (1024 * 1024)},
         )
-    from preau.provisioning.imports import import_run
-
     pending_import_purge()
     report = import_run(
         actor=actor,
@@ -141,10 +134,16 @@ def pending_import_create(
 
 
 def can_confirm(pending: PendingImport) -> bool:
-    """Whether the preview allows a confirmation: not used, not expired, something importable."""
+    """Whether the preview allows a confirmation: not used, not expired, not refused by its
+    problems, and something to write."""
     preview = pending.preview
-    blocked = bool(preview.get("problems")) and not pending.skip_invalid
-    return pending.consumed_at is None and not pending.is_expired and not blocked
+    return (
+        pending.consumed_at is None
+        and pending.result is None
+        and not pending.is_expired
+        and not preview.get("refused")
+        and bool(preview.get("changes_total"))
+    )
 
 
 @transaction.atomic
@@ -179,8 +178,6 @@ def pending_import_confirm(
         raise ValidationError(
             _("Le fichier conservé est altéré : déposez-le de nouveau."), code="corrupt"
         )
-    from preau.provisioning.imports import import_run
-
     report = import_run(
         actor=actor,
         establishment=establishment,
@@ -194,7 +191,7 @@ def pending_import_confirm(
     )
     pending.result = report_to_dict(report)
     update_fields = ["result"]
-    if report.written or not report.problems:
+    if not report.refused:
         # Done: the file is used up and its personal data need not wait any longer.
         pending.consumed_at = timezone.now()
         pending.data = b""

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from preau.conf import preau_setting
 from preau.console import services
-from preau.console.forms import AccountSearchForm, ImportUploadForm, LettersForm
+from preau.console.forms import AccountSearchForm, ImportUploadForm, LettersForm, megabytes
 from preau.console.models import PendingImport
 from preau.console.selectors import pending_import_get
 from preau.directory import selectors
@@ -170,19 +170,15 @@ def _too_large(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 @console_page
 def import_upload(request: HttpRequest, establishment: Establishment) -> HttpResponse:
-    limit_mb = f"{int(preau_setting('IMPORT_MAX_BYTES')) / (1024 * 1024):g}"
+    limit_mb = megabytes(int(preau_setting("IMPORT_MAX_BYTES")))
     if request.method == "POST" and _too_large(request):
-        form = ImportUploadForm()
-        form.add_error(
-            None,
-            _("Le fichier dépasse la taille maximale de %(max)s Mo.") % {"max": limit_mb},
-        )
+        message = _("Le fichier dépasse la taille maximale de %(max)s Mo.") % {"max": limit_mb}
         return _render(
             request,
             "console/import_form.html",
             establishment=establishment,
             section="import",
-            context={"form": form, "limit_mb": limit_mb},
+            context={"form": ImportUploadForm(), "limit_mb": limit_mb, "upload_error": message},
             status=413,
         )
     form = ImportUploadForm(request.POST or None, request.FILES or None)
