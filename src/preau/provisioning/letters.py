@@ -170,6 +170,12 @@ def printable(text: str) -> str:
 # --- Drawing -----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _lines(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """``text`` wrapped to ``width``; cached, as most paragraphs repeat on every letter."""
+    return tuple(simpleSplit(printable(text), font, size, width))
+
+
 def _date(value: datetime) -> str:
     """dd/mm/yyyy in the deployment's time zone (Europe/Paris unless TIME_ZONE says otherwise)."""
     return f"{timezone.localtime(value):%d/%m/%Y}"
@@ -197,7 +203,7 @@ class _Page:
         leading = leading or size * 1.35
         self.canvas.setFillColor(color)
         self.canvas.setFont(font, size)
-        for line in simpleSplit(printable(text), font, size, width) or [""]:
+        for line in _lines(text, font, size, width) or ("",):
             self.y -= leading
             self.canvas.drawString(x, self.y, line)
         self.y -= after
@@ -393,7 +399,7 @@ def _draw_steps(page: _Page, letter: Letter, ctx: LetterContext) -> None:
 
 def _draw_footer(page: _Page, ctx: LetterContext) -> None:
     c = page.canvas
-    help_lines = simpleSplit(printable(ctx.help_text), FONT, 10, CONTENT_WIDTH - 24)
+    help_lines = _lines(ctx.help_text, FONT, 10, CONTENT_WIDTH - 24)
     box_height = 30 + 13 * len(help_lines)
     bottom = MARGIN + 18
     c.setStrokeColor(RULE)

@@ -77,7 +77,6 @@ def activation_codes_issue(
         return {}
     now = timezone.now()
     expires_at = now + timedelta(days=preau_setting("ACTIVATION_DAYS"))
-    fields = ["activation_code_digest", "activation_expires_at", "state", "deactivated_at"]
     codes: dict[int, str] = {}
     events: list[AuditEvent] = []
     with transaction.atomic():
@@ -86,7 +85,7 @@ def activation_codes_issue(
                 Account.objects.select_for_update()
                 .filter(pk__in=ids[start : start + _CHUNK], state__in=ISSUABLE_STATES)
                 .order_by("pk")
-                .only("pk", "login", "state", *fields)
+                .only("pk", "login", "state")
             )
             for account in locked:
                 code = activation_code_generate()
@@ -108,7 +107,15 @@ def activation_codes_issue(
                         data={"expires_at": expires_at.isoformat(), "reactivated": reactivated},
                     )
                 )
-            Account.objects.bulk_update(locked, [*fields, "updated_at"], batch_size=500)
+            # Only the digest differs from one account to the next: one plain UPDATE sets the
+            # rest, and bulk_update's CASE expression carries the digests alone.
+            Account.objects.filter(pk__in=[account.pk for account in locked]).update(
+                state=Account.State.PROVISIONED,
+                activation_expires_at=expires_at,
+                deactivated_at=None,
+                updated_at=now,
+            )
+            Account.objects.bulk_update(locked, ["activation_code_digest"], batch_size=_CHUNK)
         audit_record_many(events)
     digests = {pk: activation_code_digest(code) for pk, code in codes.items()}
     for account in accounts:
