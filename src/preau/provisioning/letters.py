@@ -16,7 +16,7 @@ Speed. The QR code (the same sign-in address on every page) is drawn once as a P
 XObject and placed on each page, so 2,000 letters cost one QR code, not 2,000.
 
 ``letters_generate`` (the service that selects, issues codes and calls :func:`letters_render`)
-lives in ``provisioning.services`` with the other writes; it can also be imported from here.
+lives in ``provisioning.services`` with the other writes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,29 +42,6 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from preau.directory.activation_codes import activation_code_display
-
-if TYPE_CHECKING:
-    from preau.provisioning.services import LettersResult, letters_generate
-
-__all__ = [
-    "Child",
-    "Letter",
-    "LetterContext",
-    "LettersResult",
-    "letters_generate",
-    "letters_render",
-    "printable",
-]
-
-
-def __getattr__(name: str) -> Any:
-    """``from preau.provisioning.letters import letters_generate`` without an import cycle."""
-    if name in {"letters_generate", "LettersResult"}:
-        from preau.provisioning import services
-
-        return getattr(services, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 FONT = "PreauSans"
 FONT_BOLD = "PreauSans-Bold"
