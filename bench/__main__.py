@@ -1,7 +1,7 @@
 """Run every benchmark module ``bench/bench_*.py`` (each exposes ``main()``), or those named.
 
-    python -m bench                 # all of them
-    python -m bench import letters  # bench_import.py and bench_letters.py
+python -m bench                 # all of them
+python -m bench import letters  # bench_import.py and bench_letters.py
 """
 
 from __future__ import annotations
