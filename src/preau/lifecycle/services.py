@@ -1,0 +1,213 @@
+"""Scheduled rules on accounts and on the outbox, run by ``preau lifecycle``.
+
+Every rule is idempotent (it selects by state and dates, so a second run finds nothing left to
+do) and works in batches of ``LIFECYCLE_BATCH_SIZE`` accounts: one short transaction per batch,
+a few queries per batch whatever the number of accounts, memory bounded by the batch. Rows are
+read again under a row lock inside each batch, so an account activated or given a new code
+while the rule runs is left alone. Each change to an account writes an audit event in the same
+transaction (actor ``system`` unless one is given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from preau.audit.models import AuditEvent
+from preau.audit.services import audit_event_build, audit_record_many
+from preau.conf import preau_setting
+from preau.directory.models import Account, Membership
+from preau.lifecycle.selectors import accounts_never_activated, accounts_past_activation_deadline
+from preau.notify.services import outbound_message_purge
+
+SAMPLE_SIZE = 20
+
+
+@dataclass
+class RuleResult:
+    """What one rule did (or, in a dry run, would do)."""
+
+    count: int = 0
+    # The first logins handled, for the summary of a dry run.
+    sample: list[str] = field(default_factory=list)
+
+    def add(self, logins: Iterable[str]) -> None:
+        for login in logins:
+            self.count += 1
+            if len(self.sample) < SAMPLE_SIZE:
+                self.sample.append(login)
+
+
+def _in_batches(
+    queryset: QuerySet[Account],
+    *,
+    fields: tuple[str, ...],
+    batch_size: int,
+    handle: Callable[[list[tuple[Any, ...]]], None] | None,
+) -> RuleResult:
+    """Hand ``queryset``'s rows (``pk`` first, then ``fields``) to ``handle`` by keyset pages.
+
+    Each page is read ``FOR UPDATE`` and handled in one transaction. Without ``handle`` (a dry
+    run) the pages are only counted.
+    """
+    result = RuleResult()
+    last_pk = 0
+    while True:
+        page = queryset.filter(pk__gt=last_pk).order_by("pk").values_list("pk", *fields)
+        with transaction.atomic():
+            if handle is None:
+                rows = list(page[:batch_size])
+            else:
+                rows = list(page.select_for_update()[:batch_size])
+                if rows:
+                    handle(rows)
+        result.add(row[1] for row in rows)
+        if len(rows) < batch_size:
+            return result
+        last_pk = rows[-1][0]
+
+
+def _first_establishments(account_ids: list[int]) -> dict[int, int]:
+    """One establishment per account (its oldest membership), for the audit trail's scope."""
+    result: dict[int, int] = {}
+    rows = (
+        Membership.objects.filter(account_id__in=account_ids)
+        .order_by("account_id", "pk")
+        .values_list("account_id", "establishment_id")
+    )
+    for account_id, establishment_id in rows:
+        result.setdefault(account_id, establishment_id)
+    return result
+
+
+def _events(rows: list[tuple[Any, ...]], *, action: str, actor: Any, data: Any) -> list[AuditEvent]:
+    establishments = _first_establishments([row[0] for row in rows])
+    events = []
+    for row in rows:
+        # A stand-in carrying what the audit needs (id and login), without loading the account.
+        event = audit_event_build(
+            action=action, actor=actor, target=Account(pk=row[0], login=row[1]), data=data(row)
+        )
+        event.establishment_id = establishments.get(row[0])
+        events.append(event)
+    return events
+
+
+def accounts_deactivate_past_deadline(
+    *, actor: Account | None = None, dry_run: bool = False, batch_size: int | None = None
+) -> RuleResult:
+    """PROVISIONED accounts past their activation deadline become DEACTIVATED.
+
+    Their activation code digest is cleared (the code dies with the deadline); an administrator
+    brings the account back by issuing a new code. Audited as ``account.deactivate`` with
+    reason ``activation_deadline``.
+    """
+    now = timezone.now()
+    size = batch_size or int(preau_setting("LIFECYCLE_BATCH_SIZE"))
+    scope = accounts_past_activation_deadline(now=now)
+
+    def deactivate(rows: list[tuple[Any, ...]]) -> None:
+        Account.objects.filter(pk__in=[row[0] for row in rows]).update(
+            state=Account.State.DEACTIVATED,
+            deactivated_at=now,
+            activation_code_digest="",
+            updated_at=now,
+        )
+        audit_record_many(
+            _events(
+                rows,
+                action="account.deactivate",
+                actor=actor,
+                data=lambda row: {
+                    "reason": "activation_deadline",
+                    "activation_expires_at": row[2].isoformat(),
+                },
+            )
+        )
+
+    return _in_batches(
+        scope,
+        fields=("login", "activation_expires_at"),
+        batch_size=size,
+        handle=None if dry_run else deactivate,
+    )
+
+
+def accounts_delete_never_activated(
+    *, actor: Account | None = None, dry_run: bool = False, batch_size: int | None = None
+) -> RuleResult:
+    """Accounts never activated ``DELETE_UNACTIVATED_DAYS`` days after creation are deleted.
+
+    Their memberships, guardianships and everything else that belongs to them go with them
+    (foreign keys cascade); audit events keep the login in their label, their link to the
+    account becoming empty. Audited as ``account.delete`` with reason ``never_activated``.
+    """
+    now = timezone.now()
+    days = int(preau_setting("DELETE_UNACTIVATED_DAYS"))
+    size = batch_size or int(preau_setting("LIFECYCLE_BATCH_SIZE"))
+    scope = accounts_never_activated(now=now, days=days)
+
+    def delete(rows: list[tuple[Any, ...]]) -> None:
+        # The events first, pointing at the accounts; the deletion then empties their link.
+        audit_record_many(
+            _events(
+                rows,
+                action="account.delete",
+                actor=actor,
+                data=lambda row: {
+                    "reason": "never_activated",
+                    "created_at": row[2].isoformat(),
+                    "state": row[3],
+                    "days": days,
+                },
+            )
+        )
+        Account.objects.filter(pk__in=[row[0] for row in rows]).delete()
+
+    return _in_batches(
+        scope,
+        fields=("login", "created_at", "state"),
+        batch_size=size,
+        handle=None if dry_run else delete,
+    )
+
+
+def outbox_purge_old(*, dry_run: bool = False, batch_size: int | None = None) -> RuleResult:
+    """Sent and failed messages, and finished task results, older than the retention period."""
+    days = int(preau_setting("NOTIFY_RETENTION_DAYS"))
+    size = batch_size or int(preau_setting("LIFECYCLE_BATCH_SIZE"))
+    before = timezone.now() - timedelta(days=days)
+    result = RuleResult()
+    result.count = outbound_message_purge(before=before, batch_size=size, dry_run=dry_run)
+    result.count += _task_results_purge(before=before, dry_run=dry_run)
+    return result
+
+
+def _task_results_purge(*, before: datetime, dry_run: bool) -> int:
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    finished = DBTaskResult.objects.finished().filter(finished_at__lt=before)
+    if dry_run:
+        return finished.count()
+    return finished.delete()[0]
+
+
+def lifecycle_run(
+    *, actor: Account | None = None, dry_run: bool = False, batch_size: int | None = None
+) -> list[RuleResult]:
+    """Every rule, in order: a deadline passed today is acted on before any deletion."""
+    return [
+        accounts_deactivate_past_deadline(actor=actor, dry_run=dry_run, batch_size=batch_size),
+        accounts_delete_never_activated(actor=actor, dry_run=dry_run, batch_size=batch_size),
+        outbox_purge_old(dry_run=dry_run, batch_size=batch_size),
+    ]
