@@ -2,20 +2,13 @@
 
 The database is whatever DATABASE_URL names (SQLite by default, PostgreSQL in CI); the cache is
 Redis when REDIS_URL is set. Throttle counters live in the cache, so each test starts with an
-empty one.
+empty one. The settings are tests/settings.py (plain-HTTP cookies, a temporary data folder).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-
-# Plain-HTTP test servers: browsers and HTTP clients must send the cookies back.
-os.environ.setdefault("PREAU_SECURE_COOKIES", "0")
-os.environ.setdefault("PREAU_DATA_DIR", tempfile.mkdtemp(prefix="preau-test-"))
-
-import pytest  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+import pytest
+from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)

@@ -175,6 +175,7 @@ USE_TZ = True
 # --- Static files --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Préau's own CSS lives in the project package, which is no app: the finders must be told.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
