@@ -220,6 +220,9 @@ PREAU = {
         "PREAU_HELP_TEXT",
         default="En cas de difficulté, adressez-vous au secrétariat de votre établissement.",
     ),
+    "NOTIFY_MAX_ATTEMPTS": env.int("PREAU_NOTIFY_MAX_ATTEMPTS", default=10),
+    "NOTIFY_RETENTION_DAYS": env.int("PREAU_NOTIFY_RETENTION_DAYS", default=90),
+    "LIFECYCLE_BATCH_SIZE": env.int("PREAU_LIFECYCLE_BATCH_SIZE", default=1000),
 }
 
 LOGGING = {
