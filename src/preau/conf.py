@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     # all, then marked failed for the operator (admin "Messages sortants").
     "NOTIFY_MAX_ATTEMPTS": 10,
     # Back-off after the n-th failed attempt: BASE * 2**(n-1) seconds, capped at MAX
-    # (1, 2, 4, 8, 16, 32 min, then hourly: ten attempts span about four and a half hours).
+    # (1, 2, 4, 8, 16, 32 min, then hourly: ten attempts span about four hours).
     "NOTIFY_RETRY_BASE_SECONDS": 60,
     "NOTIFY_RETRY_MAX_SECONDS": 3600,
     # A worker's claim on a message older than this is taken as a crash and the message is

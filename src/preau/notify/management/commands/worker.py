@@ -91,7 +91,15 @@ class Command(BaseCommand):
         parser.add_argument("--max-tasks", type=int, default=None, help="s'arrêter après N tâches")
         parser.add_argument("--worker-id", default=None, help="identifiant unique de ce worker")
 
+    def configure_logging(self, verbosity: int) -> None:
+        """Like db_worker: what the sweeper recovers is shown unless ``-v 0``."""
+        notify_logger = logging.getLogger("preau.notify")
+        notify_logger.setLevel(logging.WARNING if verbosity == 0 else logging.INFO)
+        if not notify_logger.hasHandlers():
+            notify_logger.addHandler(logging.StreamHandler(self.stdout))
+
     def handle(self, *args: Any, **options: Any) -> None:
+        self.configure_logging(options["verbosity"])
         if options["sweep_interval"] <= 0:
             raise CommandError("--sweep-interval doit être positif.")
         worker_options: dict[str, Any] = {
