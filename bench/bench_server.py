@@ -1,0 +1,329 @@
+"""Préau's sign-in page under 16 concurrent clients, for each candidate WSGI server.
+
+    python -m bench server
+
+Starts Préau with ``preau serve`` against its own PostgreSQL database (``preau_bench_server``,
+dropped and created here; never ``preau``) and its own Redis database, then drives it with
+``wrk`` (Debian's package) on loopback: 16 connections, one wrk thread, a fixed duration per
+endpoint, after a short warm-up. Endpoints:
+
+- ``/healthz``: a bare Django view behind the whole middleware stack (the baseline);
+- ``GET /connexion``: the sign-in page (template, CSRF cookie);
+- ``POST /connexion``: a full sign-in with a real Argon2id password (current defaults), a new
+  session in PostgreSQL + Redis, ``last_login``, an audit row. All sign-ins succeed (64
+  accounts in turn), so the throttles, which only count failures, never interfere.
+
+The POST rate is compared with the bare Argon2 verify rate of two processes measured in the
+same run (issue 4 wants a ratio of at least 0.8). Prints a Markdown table for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from bench.bench_argon2 import Candidate, verifies_per_second
+from preau.conf import DEFAULTS
+
+PG_ADMIN = "postgresql://preau:preau@127.0.0.1:5432/postgres"
+DB_NAME = "preau_bench_server"
+DATABASE_URL = f"postgres://preau:preau@127.0.0.1:5432/{DB_NAME}"
+REDIS_URL = "redis://127.0.0.1:6379/6"
+CONNECTIONS = 16
+DURATION = int(os.environ.get("BENCH_SERVER_SECONDS", "10"))
+WARMUP = 2
+ACCOUNTS = 64
+PASSWORD = "Tournesol-Cassiopee-42"  # noqa: S105 - the bench accounts
+CSRF = "benchbenchbenchbenchbenchbench12"  # a 32-character CSRF secret, cookie and form alike
+
+
+@dataclass(frozen=True)
+class Config:
+    label: str
+    server: str
+    workers: int
+    threads: int
+
+
+CONFIGS = [
+    Config("gunicorn, 2 sync workers", "gunicorn", 2, 1),
+    Config("gunicorn, 2 gthread workers × 4 threads", "gunicorn", 2, 4),
+    Config("granian, 2 workers × 1 thread (WSGI)", "granian", 2, 1),
+    Config("granian, 2 workers × 4 threads (WSGI)", "granian", 2, 4),
+]
+
+
+@dataclass
+class Result:
+    requests_per_second: float
+    p99_ms: float
+    requests: int
+    bad: int  # non-2xx/3xx responses and socket errors
+
+
+LUA = """
+local method = os.getenv("BENCH_METHOD") or "GET"
+local path = os.getenv("BENCH_PATH") or "/"
+local csrf = os.getenv("BENCH_CSRF") or ""
+local password = os.getenv("BENCH_PASSWORD") or ""
+local accounts = tonumber(os.getenv("BENCH_ACCOUNTS") or "1")
+local counter = 0
+
+request = function()
+  if method == "GET" then
+    return wrk.format("GET", path)
+  end
+  counter = counter + 1
+  local body = "csrfmiddlewaretoken=" .. csrf .. "&next=%2F&username=bench" ..
+    (counter % accounts) .. "&password=" .. password
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "preau_csrftoken=" .. csrf,
+  }, body)
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "seconds": %f, "p99_us": %d, "bad": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(99),
+    e.status + e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _env(data_dir: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": DATABASE_URL,
+            "REDIS_URL": REDIS_URL,
+            "PREAU_CACHE_PREFIX": "preau_bench",
+            "PREAU_SECURE_COOKIES": "0",
+            "PREAU_DATA_DIR": data_dir,
+            "SECRET_KEY": "bench-" + "k" * 50,
+            "DEBUG": "0",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    return env
+
+
+def _preau(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "preau", *args], env=env, check=True)
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    _preau(env, "migrate", "--verbosity", "0")
+    code = (
+        "from django.contrib.auth.hashers import make_password\n"
+        "from preau.directory.models import Account\n"
+        f"h = make_password({PASSWORD!r})\n"
+        "Account.objects.bulk_create([Account(login=f'bench{i}', first_name='Bench', "
+        f"last_name=str(i), state='active', password=h) for i in range({ACCOUNTS})])\n"
+    )
+    _preau(env, "shell", "--command", code)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(config: Config, env: dict[str, str]) -> Iterator[int]:
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "preau",
+        "serve",
+        "--server",
+        config.server,
+        "--workers",
+        str(config.workers),
+        "--threads",
+        str(config.threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _status(port, "GET", "/healthz") == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"{config.label} did not start:\n{log.read().decode()}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the group this function started
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def _status(port: int, method: str, path: str, body: str = "", cookie: str = "") -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if cookie:
+        headers["Cookie"] = cookie
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    location = response.getheader("Location")
+    conn.close()
+    if method == "POST" and response.status == 302 and location != "/":
+        raise RuntimeError(f"unexpected redirect to {location}")
+    return response.status
+
+
+def check_sign_in(port: int) -> None:
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": CSRF, "username": "bench0", "password": PASSWORD, "next": "/"}
+    )
+    status = _status(port, "POST", "/connexion", body, cookie=f"preau_csrftoken={CSRF}")
+    if status != 302:
+        raise RuntimeError(f"the bench sign-in answered {status}, not 302")
+
+
+def wrk(port: int, method: str, path: str, seconds: int, script: Path) -> Result:
+    env = dict(os.environ)
+    env.update(
+        {
+            "BENCH_METHOD": method,
+            "BENCH_PATH": path,
+            "BENCH_CSRF": CSRF,
+            "BENCH_PASSWORD": PASSWORD,
+            "BENCH_ACCOUNTS": str(ACCOUNTS),
+        }
+    )
+    completed = subprocess.run(
+        [
+            "wrk",
+            "--threads",
+            "1",
+            "--connections",
+            str(CONNECTIONS),
+            "--duration",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(script),
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    )
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("BENCH "))
+    data = json.loads(line.removeprefix("BENCH "))
+    return Result(
+        requests_per_second=data["requests"] / data["seconds"],
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        bad=data["bad"],
+    )
+
+
+def _successes() -> int:
+    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://")) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM audit_auditevent WHERE action = 'signin.success'"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+ENDPOINTS = [
+    ("bare view (/healthz)", "GET", "/healthz"),
+    ("GET /connexion", "GET", "/connexion"),
+    ("POST /connexion (sign-in)", "POST", "/connexion"),
+]
+
+
+def main() -> None:
+    if not _which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    argon2 = Candidate(
+        "defaults",
+        DEFAULTS["ARGON2_MEMORY_KIB"],
+        DEFAULTS["ARGON2_TIME_COST"],
+        DEFAULTS["ARGON2_PARALLELISM"],
+    )
+    with tempfile.TemporaryDirectory(prefix="preau-bench-server-") as data_dir:
+        env = _env(data_dir)
+        prepare_database(env)
+        script = Path(data_dir) / "bench.lua"
+        script.write_text(LUA)
+        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
+        print(
+            f"Argon2id m={argon2.memory_kib} KiB t={argon2.time_cost} p={argon2.parallelism}; "
+            f"{CONNECTIONS} connections, {DURATION} s per endpoint after {WARMUP} s of warm-up"
+        )
+        verify_rate = verifies_per_second(argon2)
+        print(f"bare Argon2 verify, 2 processes: {verify_rate:.1f}/s\n")
+        print("| server | endpoint | requests/s | p99 | errors | sign-ins / Argon2 rate |")
+        print("|---|---|---:|---:|---:|---:|")
+        for config in CONFIGS:
+            with serving(config, env) as port:
+                check_sign_in(port)
+                for label, method, path in ENDPOINTS:
+                    wrk(port, method, path, WARMUP, script)
+                    before = _successes()
+                    result = wrk(port, method, path, DURATION, script)
+                    ratio = ""
+                    if method == "POST":
+                        time.sleep(0.5)  # let in-flight sign-ins finish writing
+                        if _successes() - before < result.requests:
+                            raise RuntimeError("fewer audited sign-ins than answered requests")
+                        ratio = f"{result.requests_per_second / verify_rate:.2f}"
+                    print(
+                        f"| {config.label} | {label} | {result.requests_per_second:,.0f} | "
+                        f"{result.p99_ms:.1f} ms | {result.bad} | {ratio} |",
+                        flush=True,
+                    )
+        print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def _which(name: str) -> bool:
+    return any(
+        (Path(d) / name).is_file() for d in os.environ.get("PATH", "").split(os.pathsep) if d
+    )
+
+
+if __name__ == "__main__":
+    main()
