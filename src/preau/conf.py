@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
         "signin.account": {"limit": 5, "window": 15 * 60, "max_delay": 5 * 60},
         "signin.address": {"limit": 100, "window": 15 * 60, "max_delay": 60},
     },
+    # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
+    # preau.signin.middleware. Empty: REMOTE_ADDR is the client.
+    "TRUSTED_PROXIES": [],
     # Largest import file the console accepts, in bytes.
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Where to get help, printed on letters and pages.

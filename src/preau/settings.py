@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address behind a reverse proxy (PREAU_TRUSTED_PROXIES).
+    "preau.signin.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,6 +218,7 @@ PREAU = {
     "ARGON2_MEMORY_KIB": env.int("PREAU_ARGON2_MEMORY_KIB", default=19 * 1024),
     "ARGON2_TIME_COST": env.int("PREAU_ARGON2_TIME_COST", default=2),
     "ARGON2_PARALLELISM": env.int("PREAU_ARGON2_PARALLELISM", default=1),
+    "TRUSTED_PROXIES": env.list("PREAU_TRUSTED_PROXIES", default=[]),
     "HELP_TEXT": env.str(
         "PREAU_HELP_TEXT",
         default="En cas de difficulté, adressez-vous au secrétariat de votre établissement.",
