@@ -111,7 +111,7 @@ def logins_allocate(
 
     ``is_taken(candidates)`` returns which of the candidates already exist (one bulk query);
     ``reserved`` holds logins already given in the same run. Bases are checked in growing
-    windows of numbers (1–9, then 10–99…), all bases of a window in one call, so a whole file
+    windows of numbers (1–2, 3–9, then 10–99…), all bases of a window in one call, so a whole file
     costs a couple of queries. Two people with the same base (twins, homonyms) get distinct
     logins, the first in file order getting the bare base.
     """
@@ -122,7 +122,8 @@ def logins_allocate(
     checked: dict[str, int] = {}  # base -> first number not yet checked
     free: Counter[str] = Counter()
     pending = sorted(counts)
-    start, stop = 1, 10
+    # Most bases are free or taken once or twice: ask about 1-2 first, then 3-9, 10-99…
+    start, stop = 1, 3
     while pending:
         found = is_taken([c for base in pending for c in login_candidates(base, start, stop)])
         existing |= found
@@ -132,7 +133,7 @@ def logins_allocate(
                 1 for c in login_candidates(base, start, stop) if c not in found and c not in used
             )
         pending = [base for base in pending if free[base] < counts[base]]
-        start, stop = stop, stop * 10
+        start, stop = stop, max(10, stop * 10)
     result: list[str] = []
     next_number: dict[str, int] = {}
     for base in wanted:
