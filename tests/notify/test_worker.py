@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from preau.notify.models import OutboundMessage
 from preau.notify.services import message_queue
-from tests.notify.conftest import DATABASE
+from tests.notify.conftest import DATABASE, IMMEDIATE
 from tests.notify.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -124,3 +124,27 @@ def test_outbox_command_queues_a_test_message_and_reports_status(
     call_command("outbox", "status", stdout=out)
     assert "Envoyé : 1" in out.getvalue()
     assert len(smtp.messages) == 1
+
+
+def test_worker_refuses_a_task_backend_it_cannot_run(settings: Any) -> None:
+    settings.TASKS = IMMEDIATE
+    with pytest.raises(CommandError, match="--sweep-only"):
+        call_command("worker", "--batch", verbosity=0)
+
+
+def test_sweep_only_worker_retries_for_a_backend_that_cannot_defer(
+    settings: Any, smtp_down: SmtpServer
+) -> None:
+    settings.TASKS = IMMEDIATE
+    message = message_queue(
+        channel="email", to="prof@example.fr", template="test_message", context={}
+    )
+    message.refresh_from_db()
+    assert message.status == Status.QUEUED
+
+    smtp_down.start()
+    with time_machine.travel(timezone.now() + timedelta(minutes=1, seconds=1), tick=False):
+        call_command("worker", "--sweep-only", "--batch", verbosity=0)
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert len(smtp_down.messages) == 1

@@ -6,7 +6,8 @@ between a commit and its enqueue, a worker killed while sending) is delivered al
 Run as many workers as you like: claims make each message go out once.
 
 ``--batch`` sweeps once, runs every task that is due, and exits (for cron-only deployments and
-tests).
+tests). ``--sweep-only`` runs the sweeper alone, for a task backend that has its own worker (RQ),
+or the immediate backend of development (which cannot defer a retry: the sweeper does it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connections
+from django_tasks import task_backends
+from django_tasks_db import DatabaseBackend
 
 from preau.notify.services import outbound_message_sweep
 
@@ -88,6 +91,11 @@ class Command(BaseCommand):
             action="store_true",
             help="balayer une fois, exécuter toutes les tâches prêtes, puis s'arrêter",
         )
+        parser.add_argument(
+            "--sweep-only",
+            action="store_true",
+            help="seulement le balayeur (quand un autre worker exécute les tâches, ex. RQ)",
+        )
         parser.add_argument("--max-tasks", type=int, default=None, help="s'arrêter après N tâches")
         parser.add_argument("--worker-id", default=None, help="identifiant unique de ce worker")
 
@@ -116,8 +124,17 @@ class Command(BaseCommand):
         if options["batch"]:
             worker_options["startup_delay"] = False
 
+        if not options["sweep_only"] and not isinstance(task_backends["default"], DatabaseBackend):
+            raise CommandError(
+                "Le backend de tâches configuré (PREAU_TASKS_BACKEND) n'est pas celui de la base "
+                "de données : lancez son propre worker, et `preau worker --sweep-only` à côté."
+            )
         # Whatever the previous run left behind is enqueued before the first task is taken.
         _sweep_once()
+        if options["sweep_only"]:
+            if not options["batch"]:
+                Sweeper(options["sweep_interval"]).run()  # in the foreground, until killed
+            return
         if options["batch"]:
             call_command("db_worker", **worker_options)
             return
