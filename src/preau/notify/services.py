@@ -115,7 +115,7 @@ def _uses_skip_locked() -> bool:
 def _retry_delay(attempts: int) -> timedelta:
     base = int(preau_setting("NOTIFY_RETRY_BASE_SECONDS"))
     cap = int(preau_setting("NOTIFY_RETRY_MAX_SECONDS"))
-    # 2**k overflows nothing in Python, but keep the exponent small anyway.
+    # The exponent is bounded: a large NOTIFY_MAX_ATTEMPTS must not build a huge integer.
     return timedelta(seconds=min(cap, base * 2 ** min(max(attempts - 1, 0), 30)))
 
 
@@ -176,7 +176,7 @@ def outbound_message_deliver(*, message_id: int) -> str:
         body_text="",
         body_html="",
     )
-    if updated != 1:  # pragma: no cover - only if the claim lease is shorter than one send
+    if updated != 1:  # only if the claim lease is shorter than one send
         logger.warning("Outbound message %s was sent after its claim expired", message_id)
     return "sent"
 
