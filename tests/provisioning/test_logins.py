@@ -58,37 +58,49 @@ def test_long_names_are_capped_and_cut_at_a_hyphen() -> None:
     assert last == "de-saint-exupery-montmorency"
 
 
-def _taken_in(existing: set[str]):  # type: ignore[no-untyped-def]
-    calls: list[int] = []
+class FakeDirectory:
+    """Existing logins, and a count of the bulk lookups made."""
 
-    def is_taken(candidates: list[str]) -> set[str]:
-        calls.append(len(candidates))
-        return existing & set(candidates)
+    def __init__(self, existing: set[str]) -> None:
+        self.existing = existing
+        self.calls = 0
 
-    return is_taken, calls
+    def is_taken(self, candidates: list[str]) -> set[str]:
+        self.calls += 1
+        return self.existing & set(candidates)
+
+    def with_prefix(self, bases: list[str]) -> set[str]:
+        self.calls += 1
+        return {login for login in self.existing if login.startswith(tuple(bases))}
+
+    def allocate(self, bases: list[str]) -> list[str]:
+        return logins_allocate(bases, is_taken=self.is_taken, with_prefix=self.with_prefix)
 
 
 def test_collisions_are_numbered_from_two_in_file_order() -> None:
-    is_taken, _calls = _taken_in({"jean.dupont"})
-    assert logins_allocate(["jean.dupont", "jean.dupont", "lea.martin"], is_taken=is_taken) == [
+    directory = FakeDirectory({"jean.dupont"})
+    assert directory.allocate(["jean.dupont", "jean.dupont", "lea.martin"]) == [
         "jean.dupont2",
         "jean.dupont3",
         "lea.martin",
     ]
 
 
-def test_a_crowded_base_is_resolved_in_a_few_bulk_lookups() -> None:
-    existing = {"lea.martin"} | {f"lea.martin{n}" for n in range(2, 40)}
-    is_taken, calls = _taken_in(existing)
-    logins = logins_allocate(["lea.martin"] * 3 + ["jean.dupont"], is_taken=is_taken)
-    assert logins == ["lea.martin40", "lea.martin41", "lea.martin42", "jean.dupont"]
-    # numbers 1-2 for both bases, then 3-9 and 10-99 for lea.martin only
-    assert len(calls) == 3
+def test_a_crowded_base_is_resolved_in_two_bulk_lookups() -> None:
+    existing = {"lea.martin", "lea.martin-dubois"} | {f"lea.martin{n}" for n in range(2, 140)}
+    directory = FakeDirectory(existing)
+    logins = directory.allocate(["lea.martin"] * 3 + ["jean.dupont"])
+    assert logins == ["lea.martin140", "lea.martin141", "lea.martin142", "jean.dupont"]
+    assert directory.calls == 2
+
+
+def test_a_free_base_wanted_twice_still_skips_numbered_logins_that_exist() -> None:
+    directory = FakeDirectory({"emma.petit2"})
+    assert directory.allocate(["emma.petit", "emma.petit"]) == ["emma.petit", "emma.petit3"]
 
 
 def test_a_base_that_ends_with_a_digit_does_not_steal_a_numbered_login() -> None:
-    is_taken, _calls = _taken_in({"a.b"})
-    logins = logins_allocate(["a.b", "a.b2", "a.b"], is_taken=is_taken)
+    logins = FakeDirectory({"a.b"}).allocate(["a.b", "a.b2", "a.b"])
     assert len(set(logins)) == 3
     assert "a.b" not in logins
 
@@ -118,8 +130,7 @@ def test_allocated_logins_are_unique_and_never_reuse_an_existing_one(
     people: list[tuple[str, str]], existing: set[str]
 ) -> None:
     bases = [login_base(first, last) for first, last in people]
-    is_taken, _calls = _taken_in(existing)
-    logins = logins_allocate(bases, is_taken=is_taken)
+    logins = FakeDirectory(set(existing)).allocate(bases)
     assert len(logins) == len(bases)
     assert len(set(logins)) == len(logins)
     assert not set(logins) & existing

@@ -18,6 +18,7 @@ docs/import-formats.md, "Comment Préau reconnaît une personne"; they are imple
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -116,6 +117,7 @@ def _chunks(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]
         yield items[start : start + size]
 
 
+@functools.lru_cache(maxsize=65536)
 def names_key(last_name: str, first_name: str) -> str:
     """Names compared without case, accents, spaces or punctuation (``N'Diaye`` = ``NDIAYE``)."""
     return "|".join(re.sub(r"[^a-z0-9]", "", fold_ascii(p)) for p in (last_name, first_name))
@@ -389,11 +391,16 @@ class _Plan:
                 )
             )
 
-    def finish(self, is_taken: Callable[[list[str]], set[str]]) -> None:
+    def finish(
+        self,
+        is_taken: Callable[[list[str]], set[str]],
+        with_prefix: Callable[[list[str]], set[str]],
+    ) -> None:
         """Give new accounts their logins (file order), and count the unchanged."""
         logins = logins_allocate(
             [login_base(a.values["first_name"], a.values["last_name"]) for a in self.new_accounts],
             is_taken=is_taken,
+            with_prefix=with_prefix,
         )
         for account, login in zip(self.new_accounts, logins, strict=True):
             account.values["login"] = login
@@ -961,6 +968,31 @@ def _logins_taken(candidates: list[str]) -> set[str]:
     return taken
 
 
+def _logins_with_prefix(bases: list[str]) -> set[str]:
+    """Logins starting with one of ``bases``: one index range scan per base."""
+    found: set[str] = set()
+    if connection.vendor == "postgresql":
+        # Bases are made of [a-z0-9.-], all below "~": [base, base~) holds every login that
+        # starts with base, and the login's varchar_pattern_ops index (Django's "_like"
+        # index) answers each range directly.
+        with connection.cursor() as cursor:
+            for chunk in _chunks(bases, 5000):
+                cursor.execute(
+                    "SELECT a.login FROM unnest(string_to_array(%s, ' ')) AS p(prefix) "
+                    "JOIN directory_account a ON a.login::text ~>=~ p.prefix "
+                    "AND a.login::text ~<~ (p.prefix || '~')",
+                    [" ".join(chunk)],
+                )
+                found.update(row[0] for row in cursor.fetchall())
+        return found
+    for chunk in _chunks(bases, 200):
+        condition = Q()
+        for base in chunk:
+            condition |= Q(login__startswith=base)
+        found.update(Account.objects.filter(condition).values_list("login", flat=True))
+    return found
+
+
 # --- Apply -----------------------------------------------------------------------------------
 
 
@@ -1246,7 +1278,7 @@ def import_run(
         )
         plan.rejected_lines |= parsed.rejected_lines
         _PLANNERS[kind](plan, parsed.rows)
-        plan.finish(_logins_taken)
+        plan.finish(_logins_taken, _logins_with_prefix)
         return plan
 
     def fill(plan: _Plan) -> None:

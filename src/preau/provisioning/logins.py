@@ -22,6 +22,7 @@ The rules, applied the same way to every name (see docs/import-formats.md):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -74,6 +75,7 @@ def fold_ascii(value: str) -> str:
     return text.encode("ascii", "replace").decode("ascii").replace("?", " ").lower()
 
 
+@functools.lru_cache(maxsize=65536)
 def login_part(value: str, max_length: int) -> str:
     """One part of a login: folded, separators as single hyphens, capped at ``max_length``."""
     part = _NOT_ALNUM.sub("-", fold_ascii(value)).strip("-")
@@ -96,56 +98,35 @@ def login_base(first_name: str, last_name: str) -> str:
     return first or last or EMPTY_BASE
 
 
-def login_candidates(base: str, start: int, stop: int) -> list[str]:
-    """``base`` numbered from ``start`` to ``stop - 1`` (number 1 is the bare base)."""
-    return [base if n == 1 else f"{base}{n}" for n in range(start, stop)]
-
-
 def logins_allocate(
     bases: Iterable[str],
     *,
     is_taken: Callable[[list[str]], set[str]],
+    with_prefix: Callable[[list[str]], set[str]],
     reserved: set[str] | None = None,
 ) -> list[str]:
     """Give each base (in order) the first free login among ``base``, ``base2``, ``base3``…
 
-    ``is_taken(candidates)`` returns which of the candidates already exist (one bulk query);
-    ``reserved`` holds logins already given in the same run. Bases are checked in growing
-    windows of numbers (1–2, 3–9, then 10–99…), all bases of a window in one call, so a whole file
-    costs a couple of queries. Two people with the same base (twins, homonyms) get distinct
-    logins, the first in file order getting the bare base.
+    Two bulk lookups whatever the size of the file: ``is_taken(bases)`` returns which bases
+    exist as logins; ``with_prefix(bases)`` returns every login starting with one of the bases
+    that need a number (taken, or wanted twice). ``reserved`` holds logins given earlier in the
+    same run. Two people with the same base (twins, homonyms) get distinct logins, the first in
+    file order getting the bare base.
     """
     wanted = list(bases)
     counts = Counter(wanted)
     used: set[str] = set(reserved or ())
-    existing: set[str] = set()
-    checked: dict[str, int] = {}  # base -> first number not yet checked
-    free: Counter[str] = Counter()
-    pending = sorted(counts)
-    # Most bases are free or taken once or twice: ask about 1-2 first, then 3-9, 10-99…
-    start, stop = 1, 3
-    while pending:
-        found = is_taken([c for base in pending for c in login_candidates(base, start, stop)])
-        existing |= found
-        for base in pending:
-            checked[base] = stop
-            free[base] += sum(
-                1 for c in login_candidates(base, start, stop) if c not in found and c not in used
-            )
-        pending = [base for base in pending if free[base] < counts[base]]
-        start, stop = stop, max(10, stop * 10)
+    distinct = sorted(counts)
+    existing = is_taken(distinct) if distinct else set()
+    crowded = [base for base in distinct if base in existing or counts[base] > 1]
+    if crowded:
+        existing |= with_prefix(crowded)
     result: list[str] = []
     next_number: dict[str, int] = {}
     for base in wanted:
         number = next_number.get(base, 1)
         while True:
-            if number >= checked[base]:
-                # Another base of this run took a login we counted on (``jean.dupont2`` as
-                # a base of its own): look further for this base only.
-                more = login_candidates(base, checked[base], checked[base] * 10)
-                existing |= is_taken(more)
-                checked[base] *= 10
-            candidate = login_candidates(base, number, number + 1)[0]
+            candidate = base if number == 1 else f"{base}{number}"
             number += 1
             if candidate not in existing and candidate not in used:
                 break

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -79,6 +80,7 @@ class Column:
     distinctive: bool = False
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_header(value: str) -> str:
     """``"Prénom(s)"`` → ``"prenom s"``; ``"DATE DE NAISSANCE"`` → ``"date de naissance"``."""
     text = unicodedata.normalize("NFKD", value.replace("\ufeff", ""))
