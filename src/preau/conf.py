@@ -30,6 +30,15 @@ DEFAULTS: dict[str, Any] = {
     "THROTTLES": {
         "signin.account": {"limit": 5, "window": 15 * 60, "max_delay": 5 * 60},
         "signin.address": {"limit": 100, "window": 15 * 60, "max_delay": 60},
+        # A birth date at first connection (preau.activation): per account, a few tries
+        # then 2, 4, 8… s up to 10 minutes; per address, as for the sign-in.
+        "activation.birth_date.account": {"limit": 3, "window": 60 * 60, "max_delay": 10 * 60},
+        "activation.birth_date.address": {"limit": 50, "window": 15 * 60, "max_delay": 60},
+        # Sending the e-mail proof again: nobody turns Préau into a mail cannon.
+        "activation.email_send.account": {"limit": 3, "window": 60 * 60, "max_delay": 15 * 60},
+        # The current password asked by "Mon compte" (password or e-mail change).
+        "account.password.account": {"limit": 5, "window": 15 * 60, "max_delay": 5 * 60},
+        "account.password.address": {"limit": 100, "window": 15 * 60, "max_delay": 60},
     },
     # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
     # preau.signin.middleware. Empty: REMOTE_ADDR is the client.
@@ -58,6 +67,52 @@ DEFAULTS: dict[str, Any] = {
     # Sent and failed messages (and finished task results) are deleted by `preau lifecycle`
     # this many days after their creation.
     "NOTIFY_RETENTION_DAYS": 90,
+    # --- Password policy (preau.signin.password_policy) ---
+    # A preset: "a" (8+ with lower, upper, digit and a special from !"#%&'()*+,-./:;<=>?@[_{}|),
+    # "b" (8 to 14 with letters and digits), "c" (8+ with upper and a special from
+    # !?@#&=+-%<>); or a dict {"min_length", "max_length", "require", "specials"}.
+    "PASSWORD_POLICY": "a",
+    # A new password may not be any of this account's last N passwords (the current included).
+    "PASSWORD_HISTORY": 5,
+    # --- First connection and required actions (preau.activation) ---
+    # The steps each profile goes through, in order, at first connection (a step whose
+    # condition does not hold is skipped: no charter published, no birth date known…). Keys
+    # are Membership profiles; "default" serves an account without a current membership. A
+    # person with several profiles follows the first of their profiles in this dict, then the
+    # other profiles' remaining steps. After activation only ACCEPT_CHARTER (a new version) and
+    # UPDATE_PASSWORD (asked for by a recovery or an administrator) can come back.
+    "REQUIRED_ACTIONS": {
+        "eleve": [
+            "ACCEPT_CHARTER",
+            "UPDATE_PASSWORD",
+            "CONFIRM_BIRTH_DATE",
+            "UPDATE_CONTACT",
+            "VERIFY_EMAIL",
+        ],
+        "responsable": [
+            "ACCEPT_CHARTER",
+            "UPDATE_PASSWORD",
+            "CONFIRM_BIRTH_DATE",
+            "UPDATE_CONTACT",
+            "VERIFY_EMAIL",
+        ],
+        "enseignant": ["ACCEPT_CHARTER", "UPDATE_PASSWORD", "UPDATE_CONTACT", "VERIFY_EMAIL"],
+        "personnel": ["ACCEPT_CHARTER", "UPDATE_PASSWORD", "UPDATE_CONTACT", "VERIFY_EMAIL"],
+        "invite": ["ACCEPT_CHARTER", "UPDATE_PASSWORD"],
+        "default": ["ACCEPT_CHARTER", "UPDATE_PASSWORD"],
+    },
+    # True: the first connection ends only when the link sent to the e-mail address is followed
+    # (the account stays pending, and the address is required). False: the account is activated
+    # at the end of the steps and the address may be confirmed later.
+    "EMAIL_PROOF_REQUIRED": False,
+    # An e-mail confirmation link lives this many hours.
+    "EMAIL_VERIFICATION_HOURS": 48,
+    # --- Sessions (preau.account) ---
+    # A session unused this many seconds ends (idle timeout): long enough for a teacher between
+    # two classes; the cookie also dies when the browser closes (shared computers)…
+    "SESSION_IDLE_TIMEOUT": 4 * 3600,
+    # …and any session ends this many seconds after its sign-in (absolute timeout).
+    "SESSION_ABSOLUTE_TIMEOUT": 8 * 3600,
     # --- Lifecycle rules (preau.lifecycle) ---
     # Accounts handled per transaction by `preau lifecycle` (bounded memory and lock time).
     "LIFECYCLE_BATCH_SIZE": 1000,

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "preau.demo",
     "preau.notify",
     "preau.lifecycle",
+    "preau.activation",
+    "preau.account",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Idle and absolute session timeouts, then the required actions (charter, first
+    # connection) before any page: see preau.account.sessions, preau.activation.middleware.
+    "preau.account.sessions.SessionTimeoutMiddleware",
+    "preau.activation.middleware.RequiredActionsMiddleware",
 ]
 
 ROOT_URLCONF = "preau.urls"
@@ -157,6 +163,8 @@ CSRF_COOKIE_NAME = "preau_csrftoken"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+# A page that says what to do (reload, cookies) instead of Django's bare 403.
+CSRF_FAILURE_VIEW = "preau.activation.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -226,6 +234,12 @@ PREAU = {
     "NOTIFY_MAX_ATTEMPTS": env.int("PREAU_NOTIFY_MAX_ATTEMPTS", default=10),
     "NOTIFY_RETENTION_DAYS": env.int("PREAU_NOTIFY_RETENTION_DAYS", default=90),
     "LIFECYCLE_BATCH_SIZE": env.int("PREAU_LIFECYCLE_BATCH_SIZE", default=1000),
+    "PASSWORD_POLICY": env.str("PREAU_PASSWORD_POLICY", default="a"),
+    "PASSWORD_HISTORY": env.int("PREAU_PASSWORD_HISTORY", default=5),
+    "EMAIL_PROOF_REQUIRED": env.bool("PREAU_EMAIL_PROOF_REQUIRED", default=False),
+    "EMAIL_VERIFICATION_HOURS": env.int("PREAU_EMAIL_VERIFICATION_HOURS", default=48),
+    "SESSION_IDLE_TIMEOUT": env.int("PREAU_SESSION_IDLE_TIMEOUT", default=4 * 3600),
+    "SESSION_ABSOLUTE_TIMEOUT": env.int("PREAU_SESSION_ABSOLUTE_TIMEOUT", default=8 * 3600),
 }
 
 LOGGING = {

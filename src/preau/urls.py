@@ -8,6 +8,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", views.home, name="home"),
     path("", include("preau.signin.urls")),
+    path("", include("preau.activation.urls")),
+    path("mon-compte/", include("preau.account.urls")),
     path("console/", include("preau.console.urls")),
     path("operateur/", admin.site.urls),
 ]

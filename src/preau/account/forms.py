@@ -1,0 +1,289 @@
+"""Forms of "Mon compte", also used by the first connection: parse and validate, nothing more."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from preau.account.selectors import password_errors
+from preau.directory.models import Account
+from preau.signin.password_policy import Policy, password_policy
+
+# France first, then the overseas departments and territories whose mobiles are not +33:
+# "0692 12 34 56" typed in La Réunion is +262 692 12 34 56.
+PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+_MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def wait_message(seconds: int) -> str:
+    """'Trop de tentatives : réessayez dans 30 secondes' (in minutes past two minutes)."""
+    if seconds < 120:
+        when = ngettext("%(count)d seconde", "%(count)d secondes", seconds) % {"count": seconds}
+    else:
+        minutes = math.ceil(seconds / 60)
+        when = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    # The space before the colon is a no-break space, as French typography wants.
+    return gettext("Trop de tentatives\u00a0: réessayez dans %(when)s.") % {"when": when}
+
+
+def mobile_normalize(raw: str) -> str:
+    """A mobile number as typed (``06 12 34 56 78``, ``+33 6…``, ``0692…``) in E.164.
+
+    Raises ``ValidationError`` with a French message saying what to type instead.
+    """
+    text = raw.strip()
+    if not text:
+        return ""
+    landline = False
+    for region in PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        if phonenumbers.number_type(number) in _MOBILE_TYPES:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        landline = True
+    if landline:
+        raise ValidationError(
+            _(
+                "Ce numéro n'est pas celui d'un téléphone mobile : indiquez un numéro de "
+                "mobile (en 06 ou 07 en métropole) pour recevoir des SMS."
+            ),
+            code="not_mobile",
+        )
+    raise ValidationError(
+        _(
+            "Ce numéro de téléphone n'est pas valide : saisissez-le avec ses 10 chiffres, par "
+            "exemple 06 12 34 56 78, ou au format international, par exemple +33 6 12 34 56 78."
+        ),
+        code="invalid",
+    )
+
+
+def mobile_display(e164: str) -> str:
+    """``+33612345678`` as people read it: ``06 12 34 56 78`` (international if foreign)."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 33:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+class EmailField(forms.EmailField):
+    default_error_messages = {  # noqa: RUF012 - Django's convention
+        "invalid": _(
+            "Cette adresse électronique n'est pas valide : vérifiez-la, elle doit ressembler à "
+            "prenom.nom@exemple.fr."
+        ),
+        "required": _("Saisissez votre adresse électronique."),
+        "max_length": _("Cette adresse électronique est trop longue (254 caractères au plus)."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault(
+            "widget",
+            forms.EmailInput(
+                attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        address = str(super().clean(value) or "").strip()
+        local, _sep, domain = address.rpartition("@")
+        return f"{local}@{domain.lower()}" if local else address
+
+
+class MobileField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        )
+        super().__init__(**kwargs)
+        self.error_messages["max_length"] = _("Ce numéro de téléphone est trop long.")
+
+    def clean(self, value: Any) -> str:
+        return mobile_normalize(str(super().clean(value) or ""))
+
+
+def _password_widget(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(
+        attrs={
+            "autocomplete": autocomplete,
+            "autocapitalize": "none",
+            "autocorrect": "off",
+            "spellcheck": "false",
+        }
+    )
+
+
+# A passphrase can be long; megabytes cannot (Argon2 would hash them).
+PASSWORD_MAX_CHARS = 1024
+
+
+class SetPasswordForm(forms.Form):
+    """New password and its confirmation, checked against the policy and the account."""
+
+    password = forms.CharField(
+        label=_("Nouveau mot de passe"),
+        strip=False,
+        max_length=PASSWORD_MAX_CHARS,
+        widget=_password_widget("new-password"),
+        error_messages={
+            "required": _("Saisissez votre nouveau mot de passe."),
+            "max_length": _("Ce mot de passe est trop long."),
+        },
+    )
+    password_confirm = forms.CharField(
+        label=_("Confirmation du nouveau mot de passe"),
+        strip=False,
+        max_length=PASSWORD_MAX_CHARS,
+        widget=_password_widget("new-password"),
+        error_messages={
+            "required": _("Saisissez une seconde fois votre nouveau mot de passe."),
+            "max_length": _("Ce mot de passe est trop long."),
+        },
+    )
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.policy: Policy = password_policy()
+        # Which checklist rules the last submission failed (codes), for the page.
+        self.failed_rules: set[str] = set()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password = cleaned.get("password")
+        confirm = cleaned.get("password_confirm")
+        if password is None:
+            return cleaned
+        errors = password_errors(self.account, password)
+        self.failed_rules = {str(e.code) for e in errors}
+        if errors:
+            self.add_error("password", errors)
+        if confirm is not None and confirm != password:
+            self.add_error(
+                "password_confirm",
+                ValidationError(
+                    _(
+                        "Les deux mots de passe saisis ne sont pas identiques : saisissez le "
+                        "même mot de passe dans les deux champs."
+                    ),
+                    code="mismatch",
+                ),
+            )
+        return cleaned
+
+
+class PasswordChangeForm(SetPasswordForm):
+    """ "Mon compte": the current password first (checked by the view's service, throttled)."""
+
+    current_password = forms.CharField(
+        label=_("Mot de passe actuel"),
+        strip=False,
+        max_length=PASSWORD_MAX_CHARS,
+        widget=_password_widget("current-password"),
+        error_messages={
+            "required": _("Saisissez votre mot de passe actuel."),
+            "max_length": _("Ce mot de passe est trop long."),
+        },
+    )
+
+    field_order = ("current_password", "password", "password_confirm")
+
+
+class ContactForm(forms.Form):
+    """Mobile and notification preferences (and the address at the first connection)."""
+
+    email = EmailField(label=_("Adresse électronique"), required=False)
+    mobile = MobileField(
+        label=_("Téléphone mobile"),
+        required=False,
+        help_text=_("Facultatif. Par exemple 06 12 34 56 78."),
+    )
+    from_establishment = forms.BooleanField(
+        label=_("Recevoir les informations de mon établissement"), required=False
+    )
+    from_partners = forms.BooleanField(
+        label=_("Recevoir les informations des partenaires (la région, l'académie)"),
+        required=False,
+    )
+    sms = forms.BooleanField(label=_("Recevoir aussi ces informations par SMS"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        with_email: bool = True,
+        email_required: bool = False,
+        email_help: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_email:
+            del self.fields["email"]
+        else:
+            self.fields["email"].required = email_required
+            self.fields["email"].help_text = email_help
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("sms") and not cleaned.get("mobile") and "mobile" not in self.errors:
+            self.add_error(
+                "mobile",
+                ValidationError(
+                    _("Pour recevoir des SMS, indiquez votre numéro de téléphone mobile."),
+                    code="sms_without_mobile",
+                ),
+            )
+        return cleaned
+
+
+class EmailChangeForm(forms.Form):
+    email = EmailField(label=_("Nouvelle adresse électronique"))
+    current_password = forms.CharField(
+        label=_("Mot de passe actuel"),
+        strip=False,
+        max_length=PASSWORD_MAX_CHARS,
+        widget=_password_widget("current-password"),
+        help_text=_("Pour vérifier que c'est bien vous."),
+        error_messages={
+            "required": _("Saisissez votre mot de passe actuel."),
+            "max_length": _("Ce mot de passe est trop long."),
+        },
+    )
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"])
+        if (
+            self.account.email
+            and email.lower() == self.account.email.lower()
+            and self.account.email_verified_at is not None
+        ):
+            raise ValidationError(
+                _("C'est déjà l'adresse de votre compte : saisissez la nouvelle adresse."),
+                code="same",
+            )
+        return email

@@ -1,0 +1,90 @@
+"""What "Mon compte" keeps beside the directory's Account: preferences, past passwords, sessions.
+
+These live here rather than on :class:`~preau.directory.models.Account` because only this app
+reads and writes them; each row belongs to one account and dies with it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationPreferences(models.Model):
+    """What the person agreed to receive (first connection, then "Mon compte")."""
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preferences",
+    )
+    from_establishment = models.BooleanField(_("informations de l'établissement"), default=True)
+    from_partners = models.BooleanField(
+        _("informations des partenaires (région, académie)"), default=False
+    )
+    sms = models.BooleanField(_("SMS"), default=False)
+    updated_at = models.DateTimeField(_("modifié le"))
+
+    class Meta:
+        verbose_name = _("préférences de notification")
+        verbose_name_plural = _("préférences de notification")
+
+    def __str__(self) -> str:
+        return str(self.account_id)
+
+
+class PasswordHistory(models.Model):
+    """The hash of a password this account had (the current one included), newest last.
+
+    A new password is compared with the last ``PREAU["PASSWORD_HISTORY"]`` of them.
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ancien mot de passe")
+        indexes: ClassVar = [
+            models.Index(fields=["account", "-created_at"], name="password_history_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.created_at:%Y-%m-%d}"
+
+
+class SessionRecord(models.Model):
+    """One signed-in session (a Django session key), for the list in "Mon compte" and for
+    signing out everywhere else. The session itself lives in Django's session store."""
+
+    class EndReason(models.TextChoices):
+        SIGNOUT = "signout", _("déconnexion")
+        ELSEWHERE = "elsewhere", _("déconnexion à distance")
+        PASSWORD = "password", _("changement de mot de passe")
+        TIMEOUT = "timeout", _("expiration")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_records"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(_("ouverte le"))
+    last_seen_at = models.DateTimeField(_("dernière activité"))
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=255, blank=True)
+    ended_at = models.DateTimeField(_("fermée le"), null=True, blank=True)
+    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        indexes: ClassVar = [
+            models.Index(fields=["account", "ended_at"], name="session_record_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.created_at:%Y-%m-%d %H:%M}"

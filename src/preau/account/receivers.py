@@ -1,0 +1,36 @@
+"""Sessions are recorded when Django signs someone in or out, whichever code did it (the
+sign-in page today; CAS, OIDC or a federation later all go through ``django.contrib.auth``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+from django.utils import timezone
+
+from preau.account.models import SessionRecord
+from preau.account.services import session_record_close, session_record_open
+from preau.account.sessions import SIGNED_IN_AT, session_stamp
+from preau.activation.journey import journey_forget
+from preau.directory.models import Account
+
+
+@receiver(user_logged_in, dispatch_uid="preau.account.session_opened")
+def _session_opened(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is None or not isinstance(user, Account) or not hasattr(request, "session"):
+        return
+    now = timezone.now()
+    request.session[SIGNED_IN_AT] = now.timestamp()
+    session_stamp(request.session, now)
+    # Required actions are derived again after every sign-in.
+    journey_forget(request.session)
+    session_record_open(account=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="preau.account.session_closed")
+def _session_closed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    reason = getattr(request, "preau_logout_reason", SessionRecord.EndReason.SIGNOUT)
+    session_record_close(session_key=request.session.session_key, reason=reason)

@@ -1,0 +1,338 @@
+"""Writes of "Mon compte": password, contact, notification preferences, sessions, e-mail change.
+
+The first connection (preau.activation) calls the same services for its password and contact
+steps; the recovery of a forgotten password will call :func:`account_password_set` too.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from preau.account.models import NotificationPreferences, PasswordHistory, SessionRecord
+from preau.activation.email_proof import email_verification_issue
+from preau.activation.models import EmailVerification
+from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
+from preau.audit.services import audit_record, client_ip
+from preau.conf import preau_setting
+from preau.directory.models import Account
+from preau.notify.services import message_queue
+from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
+
+SCOPE_PASSWORD_ACCOUNT = "account.password.account"  # noqa: S105 - a throttle scope
+SCOPE_PASSWORD_ADDRESS = "account.password.address"  # noqa: S105
+_USER_AGENT_MAX = 255
+
+
+# --- Password -----------------------------------------------------------------------------------
+
+
+def account_password_set(
+    *,
+    actor: Account | None,
+    account: Account,
+    password: str,
+    request: HttpRequest | None = None,
+    reason: str = "change",
+) -> None:
+    """Give ``account`` a new password (already validated by the caller's form).
+
+    Hashes with Argon2id outside the transaction (it takes tens of milliseconds), then in one
+    transaction: the hash, the history (pruned to ``PASSWORD_HISTORY``), the audit event, and
+    the end of every other session of the account. The current session, if it is the
+    account's, stays signed in.
+    """
+    encoded = make_password(password)
+    now = timezone.now()
+    keep = _own_session_key(request, account)
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        locked.password = encoded
+        locked.save(update_fields=["password", "updated_at"])
+        PasswordHistory.objects.create(account=locked, password=encoded, created_at=now)
+        limit = max(int(preau_setting("PASSWORD_HISTORY")), 1)
+        stale = list(
+            PasswordHistory.objects.filter(account=locked)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)[limit:]
+        )
+        if stale:
+            PasswordHistory.objects.filter(pk__in=stale).delete()
+        ended = _end_sessions(locked, keep=keep, reason=SessionRecord.EndReason.PASSWORD)
+        audit_record(
+            action="account.password.set",
+            actor=actor,
+            target=locked,
+            request=request,
+            data={"reason": reason, "sessions_ended": ended},
+        )
+    account.password = encoded
+    if keep is not None and request is not None:
+        # The session stays valid with the new hash (Django ties sessions to the password).
+        update_session_auth_hash(request, account)
+        request.session.pop(PASSWORD_CHANGE_SESSION_KEY, None)
+
+
+class CheckOutcome(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    outcome: CheckOutcome
+    wait: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is CheckOutcome.OK
+
+
+def current_password_check(
+    *, account: Account, password: str, request: HttpRequest | None = None
+) -> PasswordCheck:
+    """Check the password typed to confirm a sensitive change, with the same growing delays
+    as the sign-in (per account and per address). A wrong answer is audited."""
+    keys = [(SCOPE_PASSWORD_ACCOUNT, str(account.pk))]
+    address = client_ip(request)
+    if address:
+        keys.append((SCOPE_PASSWORD_ADDRESS, address))
+    wait = max(throttle_check(scope, key) for scope, key in keys)
+    if wait > 0:
+        return PasswordCheck(CheckOutcome.THROTTLED, wait)
+    if account.has_usable_password() and check_password(password, account.password):
+        throttle_reset(SCOPE_PASSWORD_ACCOUNT, str(account.pk))
+        return PasswordCheck(CheckOutcome.OK)
+    delay = max(throttle_fail(scope, key) for scope, key in keys)
+    audit_record(
+        action="account.password.check_failure",
+        actor=account,
+        target=account,
+        request=request,
+        data={"throttled_for": delay} if delay else {},
+    )
+    return PasswordCheck(CheckOutcome.WRONG)
+
+
+# --- Contact and preferences --------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_contact_update(
+    *,
+    actor: Account | None,
+    account: Account,
+    mobile: str,
+    from_establishment: bool,
+    from_partners: bool,
+    sms: bool,
+    email: str | None = None,
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Save the mobile (E.164, validated by the form), the preferences and, when given, the
+    e-mail address (an unproven change: only the first connection sets it directly; "Mon
+    compte" goes through :func:`account_email_change_request`). Returns what changed."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    changed: list[str] = []
+    fields: list[str] = []
+    if email is not None and email != locked.email:
+        locked.email = email
+        locked.email_verified_at = None
+        fields += ["email", "email_verified_at"]
+        changed.append("email")
+    if mobile != locked.mobile:
+        locked.mobile = mobile
+        locked.mobile_verified_at = None
+        fields += ["mobile", "mobile_verified_at"]
+        changed.append("mobile")
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    now = timezone.now()
+    preferences, created = NotificationPreferences.objects.select_for_update().get_or_create(
+        account=locked,
+        defaults={
+            "from_establishment": from_establishment,
+            "from_partners": from_partners,
+            "sms": sms,
+            "updated_at": now,
+        },
+    )
+    wanted = {"from_establishment": from_establishment, "from_partners": from_partners, "sms": sms}
+    differs = [k for k, v in wanted.items() if getattr(preferences, k) != v]
+    if created or differs:
+        for key, value in wanted.items():
+            setattr(preferences, key, value)
+        preferences.updated_at = now
+        preferences.save()
+        changed.append("preferences")
+    if changed:
+        audit_record(
+            action="account.contact.update",
+            actor=actor,
+            target=locked,
+            request=request,
+            data={"changed": changed, "preferences": wanted},
+        )
+    for field in ("email", "email_verified_at", "mobile", "mobile_verified_at"):
+        setattr(account, field, getattr(locked, field))
+    return changed
+
+
+@transaction.atomic
+def account_email_set(
+    *, actor: Account | None, account: Account, email: str, request: HttpRequest | None = None
+) -> bool:
+    """Set the address directly, unproven (first connection only: the account has no other
+    way in yet). Returns whether it changed."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.email == email:
+        return False
+    locked.email = email
+    locked.email_verified_at = None
+    locked.save(update_fields=["email", "email_verified_at", "updated_at"])
+    audit_record(
+        action="account.contact.update",
+        actor=actor,
+        target=locked,
+        request=request,
+        data={"changed": ["email"]},
+    )
+    account.email = email
+    account.email_verified_at = None
+    return True
+
+
+def _mask_email(address: str) -> str:
+    local, _sep, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else address
+
+
+def account_email_change_request(
+    *, actor: Account, account: Account, email: str, request: HttpRequest | None = None
+) -> EmailVerification:
+    """Ask to replace the account's address with ``email``: a link goes to the new address
+    (the change happens when it is followed) and a warning to the old one, if any."""
+    with transaction.atomic():
+        verification = email_verification_issue(
+            actor=actor,
+            account=account,
+            email=email,
+            purpose=EmailVerification.Purpose.CHANGE,
+            request=request,
+        )
+        if account.email and account.email.lower() != email.lower():
+            message_queue(
+                channel="email",
+                to=account.email,
+                template="email_change_warning",
+                context={
+                    "first_name": account.first_name,
+                    "login": account.login,
+                    "new_email": _mask_email(email),
+                },
+                account=account,
+                idempotency_key=f"email_change_warning:{verification.pk}",
+            )
+        audit_record(
+            action="account.email.change_request",
+            actor=actor,
+            target=account,
+            request=request,
+            data={"warned_old_address": bool(account.email)},
+        )
+    return verification
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+def _own_session_key(request: HttpRequest | None, account: Account) -> str | None:
+    if request is None or getattr(request, "user", None) is None:
+        return None
+    if getattr(request.user, "pk", None) != account.pk:
+        return None
+    return request.session.session_key
+
+
+def _session_store() -> type[SessionBase]:
+    engine: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    return engine
+
+
+def _end_sessions(account: Account, *, keep: str | None, reason: str) -> int:
+    """Delete the account's recorded sessions but ``keep`` from the session store."""
+    records = SessionRecord.objects.filter(account=account, ended_at__isnull=True)
+    if keep:
+        records = records.exclude(session_key=keep)
+    keys = list(records.values_list("session_key", flat=True))
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+    if keys:
+        SessionRecord.objects.filter(session_key__in=keys).update(
+            ended_at=timezone.now(), end_reason=reason
+        )
+    return len(keys)
+
+
+@transaction.atomic
+def sessions_end_others(*, actor: Account, account: Account, request: HttpRequest) -> int:
+    """ "Se déconnecter partout ailleurs": end every session of the account but this one."""
+    ended = _end_sessions(
+        account, keep=_own_session_key(request, account), reason=SessionRecord.EndReason.ELSEWHERE
+    )
+    audit_record(
+        action="account.sessions.end_others",
+        actor=actor,
+        target=account,
+        request=request,
+        data={"sessions_ended": ended},
+    )
+    return ended
+
+
+def session_record_open(*, account: Account, request: HttpRequest) -> SessionRecord | None:
+    """Record the session that a sign-in has just opened (called on ``user_logged_in``)."""
+    key = request.session.session_key
+    if not key:
+        return None
+    now = timezone.now()
+    agent = str(request.META.get("HTTP_USER_AGENT", ""))[:_USER_AGENT_MAX]
+    record, _created = SessionRecord.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "account": account,
+            "created_at": now,
+            "last_seen_at": now,
+            "ip": client_ip(request),
+            "user_agent": agent,
+            "ended_at": None,
+            "end_reason": "",
+        },
+    )
+    return record
+
+
+def session_record_close(*, session_key: str | None, reason: str) -> None:
+    if session_key:
+        SessionRecord.objects.filter(session_key=session_key, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason=reason
+        )
+
+
+def session_record_touch(*, session_key: str | None, seen_at: Any) -> None:
+    if session_key:
+        SessionRecord.objects.filter(session_key=session_key, ended_at__isnull=True).update(
+            last_seen_at=seen_at
+        )

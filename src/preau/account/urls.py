@@ -1,0 +1,14 @@
+from django.urls import path
+
+from preau.account import views
+
+app_name = "account"
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("mot-de-passe", views.password_view, name="password"),
+    path("courriel", views.email_view, name="email"),
+    path("coordonnees", views.contact_view, name="contact"),
+    path("sessions", views.sessions_view, name="sessions"),
+    path("charte", views.charter_view, name="charter"),
+]

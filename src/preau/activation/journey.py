@@ -1,0 +1,57 @@
+"""The journey's state in the session: the plan of steps (for "Étape 2 sur 4"), where to go
+when it ends, and whether the closing page is due. The durable state (what was done) is in the
+database (``ActivationJourney``); this is only the view of one sitting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PLAN_KEY = "preau_journey_plan"
+NEXT_KEY = "preau_journey_next"
+DONE_KEY = "preau_journey_done"
+
+
+@dataclass(frozen=True)
+class Progress:
+    number: int  # 1-based
+    total: int
+    next_action: str | None
+
+
+def journey_plan(session: Any, pending: list[str]) -> list[str]:
+    """The steps of this sitting: those pending when it began, plus any that appeared since."""
+    plan: list[str] = list(session.get(PLAN_KEY) or [])
+    if not plan or any(action not in plan for action in pending):
+        done = [action for action in plan if action not in pending]
+        plan = done + list(pending)
+        session[PLAN_KEY] = plan
+    return plan
+
+
+def journey_progress(session: Any, pending: list[str], action: str) -> Progress:
+    plan = journey_plan(session, pending)
+    index = plan.index(action) if action in plan else len(plan) - 1
+    later = [a for a in plan[index + 1 :] if a in pending]
+    return Progress(number=index + 1, total=len(plan), next_action=later[0] if later else None)
+
+
+def journey_forget(session: Any) -> None:
+    """Start afresh (after a sign-in); keeps where to go next."""
+    from preau.activation.middleware import required_actions_forget
+
+    for key in (PLAN_KEY, DONE_KEY):
+        session.pop(key, None)
+    required_actions_forget(session)
+
+
+def journey_next_set(session: Any, url: str) -> None:
+    session[NEXT_KEY] = url
+
+
+def journey_next_pop(session: Any, default: str = "/") -> str:
+    return str(session.pop(NEXT_KEY, None) or default)
+
+
+def journey_next_peek(session: Any, default: str = "/") -> str:
+    return str(session.get(NEXT_KEY) or default)

@@ -1,0 +1,129 @@
+"""First connection: the charter and its versions, acceptances, the journey, e-mail proofs."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CharterVersion(models.Model):
+    """One version of the charter (conditions d'utilisation). Published versions are frozen:
+    the text someone accepted is the text kept. The current version is the latest published."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True, editable=False)
+    title = models.CharField(_("titre"), max_length=200, default=_("Charte d'utilisation"))
+    body = models.TextField(
+        _("texte"),
+        help_text=_("Texte brut : une ligne vide sépare deux paragraphes."),
+    )
+    created_at = models.DateTimeField(_("créée le"), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    published_at = models.DateTimeField(_("publiée le"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("version de la charte")
+        verbose_name_plural = _("versions de la charte")
+        ordering = ["-number"]
+        indexes: ClassVar = [models.Index(fields=["published_at"], name="charter_published_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.number})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class CharterAcceptance(models.Model):
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="charter_acceptances"
+    )
+    version = models.ForeignKey(
+        CharterVersion, on_delete=models.PROTECT, related_name="acceptances"
+    )
+    accepted_at = models.DateTimeField(_("acceptée le"))
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptation de la charte")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["account", "version"], name="charter_accepted_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} v{self.version_id}"
+
+
+class ActivationJourney(models.Model):
+    """Where one person stands in the first connection (kept across sessions and devices)."""
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="activation_journey",
+    )
+    started_at = models.DateTimeField()
+    password_updated_at = models.DateTimeField(null=True, blank=True)
+    birth_date_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The child a guardian is asked about: chosen once, so that reloading the page does not
+    # let a guesser pick another child.
+    birth_date_subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact_updated_at = models.DateTimeField(null=True, blank=True)
+    email_step_seen_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("première connexion")
+        verbose_name_plural = _("premières connexions")
+
+    def __str__(self) -> str:
+        return str(self.account_id)
+
+
+class EmailVerification(models.Model):
+    """A single-use link proving an e-mail address. Only the token's keyed digest is stored."""
+
+    class Purpose(models.TextChoices):
+        ACTIVATION = "activation", _("première connexion")
+        CHANGE = "change", _("changement d'adresse")
+
+    class EndReason(models.TextChoices):
+        USED = "used", _("utilisé")
+        SUPERSEDED = "superseded", _("remplacé par un lien plus récent")
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_verifications"
+    )
+    email = models.EmailField(_("adresse"))
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("preuve d'adresse électronique")
+        indexes: ClassVar = [
+            models.Index(fields=["account", "created_at"], name="email_verification_acct_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.email}"

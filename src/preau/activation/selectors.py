@@ -1,0 +1,247 @@
+"""Reads of the first connection: which required actions are pending, the charter, the subject
+of the birth-date question, e-mail proofs.
+
+:func:`required_actions_pending` is the one place that decides what a signed-in person must do
+before reaching anything else. The middleware calls it for every page, and the CAS and OIDC
+code calls it before issuing a ticket or a code (then sends the browser to
+``reverse("activation:continue") + "?next=" + <the URL to come back to>``).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+from django.utils import timezone
+
+from preau.activation.models import (
+    ActivationJourney,
+    CharterAcceptance,
+    CharterVersion,
+    EmailVerification,
+)
+from preau.conf import preau_setting
+from preau.directory.models import Account, Guardianship, Membership
+
+
+class Action(enum.StrEnum):
+    ACCEPT_CHARTER = "ACCEPT_CHARTER"
+    UPDATE_PASSWORD = "UPDATE_PASSWORD"  # noqa: S105 - an action's name
+    CONFIRM_BIRTH_DATE = "CONFIRM_BIRTH_DATE"
+    UPDATE_CONTACT = "UPDATE_CONTACT"
+    VERIFY_EMAIL = "VERIFY_EMAIL"
+
+
+DEFAULT_PROFILE = "default"
+# Set in a session by whoever wants its owner to choose a new password before anything else
+# (an account recovery, an administrator's temporary password); cleared when one is chosen.
+PASSWORD_CHANGE_SESSION_KEY = "preau_password_change_required"  # noqa: S105
+_CHARTER_CACHE_KEY = "activation:charter:current"
+_CHARTER_CACHE_SECONDS = 300
+
+
+def required_actions_config() -> dict[str, list[str]]:
+    """``PREAU["REQUIRED_ACTIONS"]``, checked: unknown actions or profiles are refused."""
+    config = preau_setting("REQUIRED_ACTIONS")
+    if not isinstance(config, dict):
+        raise ImproperlyConfigured("PREAU['REQUIRED_ACTIONS'] must map profiles to lists")
+    known_profiles = {*Membership.Profile.values, DEFAULT_PROFILE}
+    known_actions = {a.value for a in Action}
+    checked: dict[str, list[str]] = {}
+    for profile, actions in config.items():
+        if profile not in known_profiles:
+            raise ImproperlyConfigured(
+                f"PREAU['REQUIRED_ACTIONS']: unknown profile {profile!r} "
+                f"(known: {', '.join(sorted(known_profiles))})"
+            )
+        unknown = [a for a in actions if a not in known_actions]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"PREAU['REQUIRED_ACTIONS'][{profile!r}]: unknown action(s) {unknown} "
+                f"(known: {', '.join(a.value for a in Action)})"
+            )
+        checked[profile] = list(dict.fromkeys(actions))
+    return checked
+
+
+def _current_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
+        **{f"{prefix}end_date__gt": timezone.localdate()}
+    )
+
+
+def account_profiles(account: Account) -> set[str]:
+    """The profiles of the account's current memberships (``eleve``, ``responsable``…)."""
+    return set(
+        Membership.objects.filter(_current_q(), account=account).values_list("profile", flat=True)
+    )
+
+
+def required_actions_configured(account: Account) -> list[str]:
+    """The actions configured for this person, in order: the steps of the first profile (in
+    the configuration's order) they hold, then the other profiles' remaining steps."""
+    config = required_actions_config()
+    profiles = account_profiles(account)
+    chosen = [p for p in config if p in profiles] or [DEFAULT_PROFILE]
+    actions: list[str] = []
+    for profile in chosen:
+        actions.extend(a for a in config.get(profile, []) if a not in actions)
+    return actions
+
+
+def email_proof_required() -> bool:
+    return bool(preau_setting("EMAIL_PROOF_REQUIRED"))
+
+
+# --- Charter ------------------------------------------------------------------------------------
+
+
+def charter_current_id() -> int | None:
+    """The id of the current (latest published) charter version; cached, cleared on publish."""
+    cached = cache.get(_CHARTER_CACHE_KEY)
+    if cached is None:
+        cached = (
+            CharterVersion.objects.filter(published_at__isnull=False)
+            .order_by("-number")
+            .values_list("pk", flat=True)
+            .first()
+        ) or 0
+        cache.set(_CHARTER_CACHE_KEY, cached, _CHARTER_CACHE_SECONDS)
+    return int(cached) or None
+
+
+def charter_cache_clear() -> None:
+    cache.delete(_CHARTER_CACHE_KEY)
+
+
+def charter_current() -> CharterVersion | None:
+    version_id = charter_current_id()
+    if version_id is None:
+        return None
+    return CharterVersion.objects.filter(pk=version_id).first()
+
+
+def charter_acceptance_of(account: Account, version: CharterVersion | None) -> Any:
+    """The account's acceptance of ``version`` (None if not accepted or no version)."""
+    if version is None:
+        return None
+    return CharterAcceptance.objects.filter(account=account, version=version).first()
+
+
+def charter_accepted(account: Account, version_id: int) -> bool:
+    return CharterAcceptance.objects.filter(account=account, version_id=version_id).exists()
+
+
+# --- Birth date ---------------------------------------------------------------------------------
+
+
+def birth_date_subject(account: Account, journey: ActivationJourney | None) -> Account | None:
+    """Whose birth date the person confirms: their own (a student), else one child's (a
+    guardian: the child already chosen for this journey, or the first with a known birth date).
+    None when there is nothing to confirm."""
+    if (
+        account.birth_date is not None
+        and Membership.objects.filter(
+            _current_q(), account=account, profile=Membership.Profile.STUDENT
+        ).exists()
+    ):
+        return account
+    if journey is not None and journey.birth_date_subject_id is not None:
+        chosen = Account.objects.filter(pk=journey.birth_date_subject_id).first()
+        if chosen is not None and chosen.birth_date is not None:
+            return chosen
+    guardianship = (
+        Guardianship.objects.filter(
+            _current_q(), guardian=account, student__birth_date__isnull=False
+        )
+        .select_related("student")
+        .order_by("student_id")
+        .first()
+    )
+    if guardianship is not None:
+        return guardianship.student
+    if (
+        account.birth_date is not None
+        and not Guardianship.objects.filter(guardian=account).exists()
+    ):
+        # Neither student nor guardian (staff…) but the school gave a birth date: their own.
+        return account
+    return None
+
+
+# --- E-mail proof -------------------------------------------------------------------------------
+
+
+def email_verification_latest(account: Account, purpose: str) -> EmailVerification | None:
+    return (
+        EmailVerification.objects.filter(account=account, purpose=purpose)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def email_change_pending(account: Account) -> EmailVerification | None:
+    """A change of address waiting for its link (live, not superseded), if any."""
+    latest = email_verification_latest(account, EmailVerification.Purpose.CHANGE)
+    if latest is None or latest.ended_at is not None or latest.expires_at <= timezone.now():
+        return None
+    return latest
+
+
+# --- Required actions ---------------------------------------------------------------------------
+
+
+def journey_of(account: Account) -> ActivationJourney | None:
+    return ActivationJourney.objects.filter(account=account).first()
+
+
+def required_actions_pending(
+    account: Any, session: SessionBase | dict[str, Any] | None = None
+) -> list[str]:
+    """What ``account`` must still do, in the configured order (empty: nothing, go ahead).
+
+    Before activation (state PROVISIONED) every configured step whose condition holds is
+    pending until done; after it, only a charter version not yet accepted and a password change
+    asked for in the session can come back (an active account without a local password, such
+    as one that signs in through a federation, is not asked for one): ``session`` is the
+    person's session, and one marked with :data:`PASSWORD_CHANGE_SESSION_KEY` asks for a new
+    password whatever the state.
+    """
+    if not getattr(account, "is_authenticated", False) or not isinstance(account, Account):
+        return []
+    if account.state == Account.State.DEACTIVATED:
+        return []
+    configured = required_actions_configured(account)
+    provisioned = account.state == Account.State.PROVISIONED
+    journey = journey_of(account) if provisioned else None
+    must_change = bool(session) and bool(session.get(PASSWORD_CHANGE_SESSION_KEY))  # type: ignore[union-attr]
+    pending: list[str] = []
+    for action in configured:
+        if action == Action.ACCEPT_CHARTER:
+            version_id = charter_current_id()
+            if version_id is not None and not charter_accepted(account, version_id):
+                pending.append(action)
+        elif action == Action.UPDATE_PASSWORD:
+            updated = journey is not None and journey.password_updated_at is not None
+            if must_change or (provisioned and not updated):
+                pending.append(action)
+        elif not provisioned:
+            continue
+        elif action == Action.CONFIRM_BIRTH_DATE:
+            if (journey is None or journey.birth_date_confirmed_at is None) and (
+                birth_date_subject(account, journey) is not None
+            ):
+                pending.append(action)
+        elif action == Action.UPDATE_CONTACT:
+            if journey is None or journey.contact_updated_at is None:
+                pending.append(action)
+        elif action == Action.VERIFY_EMAIL and account.email_verified_at is None:
+            if email_proof_required():
+                pending.append(action)
+            elif account.email and (journey is None or journey.email_step_seen_at is None):
+                pending.append(action)
+    return pending
