@@ -51,12 +51,18 @@ PASSWORD = "Tournesol-Cassiopee-42"  # noqa: S105 - the bench accounts
 CSRF = "benchbenchbenchbenchbenchbench12"  # a 32-character CSRF secret, cookie and form alike
 
 
+# Accounts whose hash costs almost nothing (64 KiB, t=1), signed in by a server configured with
+# that cost: what a sign-in costs besides Argon2 (Django, PostgreSQL, Redis, the load generator).
+CHEAP_ARGON2 = {"PREAU_ARGON2_MEMORY_KIB": "64", "PREAU_ARGON2_TIME_COST": "1"}
+
+
 @dataclass(frozen=True)
 class Config:
     label: str
     server: str
     workers: int
     threads: int
+    cheap_argon2: bool = False
 
 
 CONFIGS = [
@@ -64,6 +70,10 @@ CONFIGS = [
     Config("gunicorn, 2 gthread workers × 4 threads", "gunicorn", 2, 4),
     Config("granian, 2 workers × 1 thread (WSGI)", "granian", 2, 1),
     Config("granian, 2 workers × 4 threads (WSGI)", "granian", 2, 4),
+    Config("gunicorn, 2 sync workers, Argon2 at 64 KiB (overhead alone)", "gunicorn", 2, 1, True),
+    Config(
+        "granian, 2 workers × 1 thread, Argon2 at 64 KiB (overhead alone)", "granian", 2, 1, True
+    ),
 ]
 
 
@@ -81,6 +91,7 @@ local path = os.getenv("BENCH_PATH") or "/"
 local csrf = os.getenv("BENCH_CSRF") or ""
 local password = os.getenv("BENCH_PASSWORD") or ""
 local accounts = tonumber(os.getenv("BENCH_ACCOUNTS") or "1")
+local prefix = os.getenv("BENCH_PREFIX") or "bench"
 local counter = 0
 
 request = function()
@@ -88,7 +99,7 @@ request = function()
     return wrk.format("GET", path)
   end
   counter = counter + 1
-  local body = "csrfmiddlewaretoken=" .. csrf .. "&next=%2F&username=bench" ..
+  local body = "csrfmiddlewaretoken=" .. csrf .. "&next=%2F&username=" .. prefix ..
     (counter % accounts) .. "&password=" .. password
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -132,14 +143,15 @@ def prepare_database(env: dict[str, str]) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     _preau(env, "migrate", "--verbosity", "0")
-    code = (
-        "from django.contrib.auth.hashers import make_password\n"
-        "from preau.directory.models import Account\n"
-        f"h = make_password({PASSWORD!r})\n"
-        "Account.objects.bulk_create([Account(login=f'bench{i}', first_name='Bench', "
-        f"last_name=str(i), state='active', password=h) for i in range({ACCOUNTS})])\n"
-    )
-    _preau(env, "shell", "--command", code)
+    for prefix, extra in (("bench", {}), ("cheap", CHEAP_ARGON2)):
+        code = (
+            "from django.contrib.auth.hashers import make_password\n"
+            "from preau.directory.models import Account\n"
+            f"h = make_password({PASSWORD!r})\n"
+            f"Account.objects.bulk_create([Account(login=f'{prefix}{{i}}', first_name='Bench', "
+            f"last_name=str(i), state='active', password=h) for i in range({ACCOUNTS})])\n"
+        )
+        _preau({**env, **extra}, "shell", "--command", code)
 
 
 def _free_port() -> int:
@@ -166,6 +178,8 @@ def serving(config: Config, env: dict[str, str]) -> Iterator[int]:
         f"127.0.0.1:{port}",
     ]
     log = tempfile.TemporaryFile()
+    if config.cheap_argon2:
+        env = {**env, **CHEAP_ARGON2}
     process = subprocess.Popen(
         command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -207,16 +221,18 @@ def _status(port: int, method: str, path: str, body: str = "", cookie: str = "")
     return response.status
 
 
-def check_sign_in(port: int) -> None:
+def check_sign_in(port: int, prefix: str) -> None:
     body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": CSRF, "username": "bench0", "password": PASSWORD, "next": "/"}
+        {"csrfmiddlewaretoken": CSRF, "username": f"{prefix}0", "password": PASSWORD, "next": "/"}
     )
     status = _status(port, "POST", "/connexion", body, cookie=f"preau_csrftoken={CSRF}")
     if status != 302:
         raise RuntimeError(f"the bench sign-in answered {status}, not 302")
 
 
-def wrk(port: int, method: str, path: str, seconds: int, script: Path) -> Result:
+def wrk(
+    port: int, method: str, path: str, seconds: int, script: Path, *, prefix: str = "bench"
+) -> Result:
     env = dict(os.environ)
     env.update(
         {
@@ -225,6 +241,7 @@ def wrk(port: int, method: str, path: str, seconds: int, script: Path) -> Result
             "BENCH_CSRF": CSRF,
             "BENCH_PASSWORD": PASSWORD,
             "BENCH_ACCOUNTS": str(ACCOUNTS),
+            "BENCH_PREFIX": prefix,
         }
     )
     completed = subprocess.run(
@@ -297,18 +314,21 @@ def main() -> None:
         print("| server | endpoint | requests/s | p99 | errors | sign-ins / Argon2 rate |")
         print("|---|---|---:|---:|---:|---:|")
         for config in CONFIGS:
+            prefix = "cheap" if config.cheap_argon2 else "bench"
+            endpoints = ENDPOINTS[-1:] if config.cheap_argon2 else ENDPOINTS
             with serving(config, env) as port:
-                check_sign_in(port)
-                for label, method, path in ENDPOINTS:
-                    wrk(port, method, path, WARMUP, script)
+                check_sign_in(port, prefix)
+                for label, method, path in endpoints:
+                    wrk(port, method, path, WARMUP, script, prefix=prefix)
                     before = _successes()
-                    result = wrk(port, method, path, DURATION, script)
+                    result = wrk(port, method, path, DURATION, script, prefix=prefix)
                     ratio = ""
                     if method == "POST":
                         time.sleep(0.5)  # let in-flight sign-ins finish writing
                         if _successes() - before < result.requests:
                             raise RuntimeError("fewer audited sign-ins than answered requests")
-                        ratio = f"{result.requests_per_second / verify_rate:.2f}"
+                        if not config.cheap_argon2:
+                            ratio = f"{result.requests_per_second / verify_rate:.2f}"
                     print(
                         f"| {config.label} | {label} | {result.requests_per_second:,.0f} | "
                         f"{result.p99_ms:.1f} ms | {result.bad} | {ratio} |",

@@ -17,6 +17,7 @@ from preau.directory.models import Account
 from preau.signin import throttle
 from preau.signin.throttle import (
     throttle_check,
+    throttle_check_many,
     throttle_delay,
     throttle_fail,
     throttle_reset,
@@ -80,6 +81,16 @@ def test_fail_check_and_reset_on_one_key(traveller: Any) -> None:
     throttle_reset("signin.account", "jean.dupont")
     assert throttle_check("signin.account", "jean.dupont") == 0
     assert throttle_fail("signin.account", "jean.dupont") == 0
+
+
+def test_several_keys_are_checked_in_one_call(traveller: Any) -> None:
+    for _ in range(5):
+        throttle_fail("signin.account", "jean.dupont")
+    pairs = [("signin.account", "jean.dupont"), ("signin.address", "10.0.0.1")]
+    assert throttle_check_many(pairs) == [2, 0]
+    traveller.shift(1)
+    assert throttle_check_many(pairs) == [1, 0]
+    assert throttle_check_many([]) == []
 
 
 def test_the_count_is_forgotten_a_window_after_the_last_failure(traveller: Any) -> None:

@@ -18,7 +18,7 @@ from preau.signin.backends import (
     normalize_identifier,
 )
 from preau.signin.throttle import (
-    throttle_check,
+    throttle_check_many,
     throttle_fail,
     throttle_first_refusal,
     throttle_reset,
@@ -42,6 +42,9 @@ class SigninResult:
     account: Account | None = None
     # Seconds to wait before the next attempt (THROTTLED only).
     wait: int = 0
+    # FAILURE of a deactivated account whose secret was right: only its owner can see that,
+    # so the page may tell them (nobody else learns the account exists).
+    deactivated: bool = False
 
 
 def _throttle_keys(identifier: str, address: str | None) -> list[tuple[str, str]]:
@@ -61,8 +64,8 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
     address = client_ip(request)
     keys = _throttle_keys(login_name, address)
 
-    waits = [(throttle_check(scope, key), scope, key) for scope, key in keys]
-    wait, scope, key = max(waits)
+    waits = throttle_check_many(keys)
+    wait, scope, key = max((w, scope, key) for w, (scope, key) in zip(waits, keys, strict=True))
     if wait > 0:
         account = Account.objects.filter(login=login_name).first() if login_name else None
         if throttle_first_refusal(scope, key, wait):
@@ -88,7 +91,8 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
         audit_record(
             action="signin.failure", actor=request.user, target=account, request=request, data=data
         )
-        return SigninResult(Outcome.FAILURE, account)
+        deactivated = result.verdict == Verdict.DEACTIVATED and result.secret_correct
+        return SigninResult(Outcome.FAILURE, account, deactivated=deactivated)
 
     throttle_reset(SCOPE_ACCOUNT, login_name)
     # One commit for the new session row, last_login and the audit row (the Argon2 hash above

@@ -16,6 +16,7 @@ permanent lock: whoever fails on purpose (a classmate) can make the owner wait a
 Callers do, for each attempt::
 
     wait = throttle_check(scope, key)      # > 0: refuse without checking anything
+                                           # (throttle_check_many: several keys, one round trip)
     ...                                    # check the secret
     throttle_fail(scope, key)  or  throttle_reset(scope, key)
 
@@ -28,6 +29,7 @@ travel in time with time-machine while Redis' clock does not move.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,14 +82,25 @@ def _now() -> float:
     return timezone.now().timestamp()
 
 
+def _remaining(state: dict[str, Any] | None, now: float) -> int:
+    if not state:
+        return 0
+    remaining = float(state.get("until", 0)) - now
+    return math.ceil(remaining) if remaining > 0 else 0
+
+
 def throttle_check(scope: str, key: str) -> int:
     """Seconds the caller must still wait before an attempt on ``key`` (0: go ahead)."""
     _, state_key = _cache_keys(scope, key)
-    state = cache.get(state_key)
-    if not state:
-        return 0
-    remaining = float(state.get("until", 0)) - _now()
-    return math.ceil(remaining) if remaining > 0 else 0
+    return _remaining(cache.get(state_key), _now())
+
+
+def throttle_check_many(pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """:func:`throttle_check` for several (scope, key) pairs in one cache round trip."""
+    state_keys = [_cache_keys(scope, key)[1] for scope, key in pairs]
+    states = cache.get_many(state_keys)
+    now = _now()
+    return [_remaining(states.get(k), now) for k in state_keys]
 
 
 def throttle_fail(scope: str, key: str) -> int:
