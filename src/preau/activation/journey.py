@@ -19,20 +19,26 @@ class Progress:
     next_action: str | None
 
 
-def journey_plan(session: Any, pending: list[str]) -> list[str]:
-    """The steps of this sitting: those pending when it began, plus any that appeared since."""
+def journey_plan(session: Any, pending: list[str], planned: list[str] | None = None) -> list[str]:
+    """The steps of this sitting: those ``planned`` (else pending) when it began, plus any that
+    appeared since."""
     plan: list[str] = list(session.get(PLAN_KEY) or [])
     if not plan or any(action not in plan for action in pending):
         done = [action for action in plan if action not in pending]
-        plan = done + list(pending)
+        plan = done + [a for a in (planned or pending) if a not in done]
+        for action in pending:
+            if action not in plan:
+                plan.append(action)
         session[PLAN_KEY] = plan
     return plan
 
 
-def journey_progress(session: Any, pending: list[str], action: str) -> Progress:
-    plan = journey_plan(session, pending)
+def journey_progress(
+    session: Any, pending: list[str], action: str, planned: list[str] | None = None
+) -> Progress:
+    plan = journey_plan(session, pending, planned)
     index = plan.index(action) if action in plan else len(plan) - 1
-    later = [a for a in plan[index + 1 :] if a in pending]
+    later = plan[index + 1 :]
     return Progress(number=index + 1, total=len(plan), next_action=later[0] if later else None)
 
 

@@ -245,3 +245,16 @@ def required_actions_pending(
             elif account.email and (journey is None or journey.email_step_seen_at is None):
                 pending.append(action)
     return pending
+
+
+def required_actions_planned(account: Account, pending: list[str]) -> list[str]:
+    """The steps to announce ("Étape 2 sur 5"): the pending ones, plus VERIFY_EMAIL when a
+    pending contact step before it may give an address to prove."""
+    if Action.VERIFY_EMAIL in pending or Action.UPDATE_CONTACT not in pending:
+        return list(pending)
+    configured = required_actions_configured(account)
+    if Action.VERIFY_EMAIL not in configured or configured.index(
+        Action.VERIFY_EMAIL
+    ) < configured.index(Action.UPDATE_CONTACT):
+        return list(pending)
+    return [a for a in configured if a in pending or a == Action.VERIFY_EMAIL]

@@ -46,6 +46,7 @@ from preau.activation.selectors import (
     email_verification_latest,
     required_actions_configured,
     required_actions_pending,
+    required_actions_planned,
 )
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
@@ -102,7 +103,8 @@ def journey_page(view: View) -> View:
 
 
 def _step_context(request: HttpRequest, action: Action, pending: list[str]) -> dict[str, Any]:
-    progress = journey_progress(request.session, pending, action)
+    planned = required_actions_planned(_account(request), pending)
+    progress = journey_progress(request.session, pending, action, planned)
     first = bool(request.session.get(FIRST_KEY))
     return {
         "step_title": STEP_TITLES[action],
@@ -131,7 +133,7 @@ def continue_view(request: HttpRequest) -> HttpResponse:
     if pending:
         if PLAN_KEY not in request.session:
             request.session[FIRST_KEY] = account.state == Account.State.PROVISIONED
-        journey_plan(request.session, pending)
+        journey_plan(request.session, pending, required_actions_planned(account, pending))
         return redirect(STEP_URLS[Action(pending[0])])
     if account.state == Account.State.PROVISIONED:
         services.account_activate(actor=account, account=account, request=request)

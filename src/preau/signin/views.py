@@ -67,6 +67,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             wait = result.wait
             error = wait_message(wait)
             status = 429
+        elif result.deactivated:
+            # Only the owner, with the right secret, learns why (issue 4, part 6).
+            error = _("Votre compte est désactivé\u00a0: contactez votre établissement.")
+            status = 401
         else:
             error = _(
                 "Identifiant ou mot de passe incorrect. Vérifiez votre identifiant et votre mot "

@@ -1,0 +1,69 @@
+"""Signed-in people for "Mon compte", a cheap Argon2 cost, and mail delivered to mail.outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from preau.account.services import account_password_set
+from preau.directory.models import Account, Establishment, Membership
+
+PASSWORD = "Tournesol#42b"
+NEW_PASSWORD = "Girafe+Bleue77"
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(settings: Any) -> None:
+    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
+
+
+@pytest.fixture
+def immediate_tasks(settings: Any) -> None:
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def preau_options(settings: Any) -> Any:
+    def update(**options: Any) -> None:
+        settings.PREAU = {**settings.PREAU, **options}
+
+    return update
+
+
+@pytest.fixture
+def person(establishment: Establishment) -> Account:
+    account = Account.objects.create_user(
+        "claire.martin",
+        last_name="Martin",
+        first_name="Claire",
+        state=Account.State.ACTIVE,
+        activated_at=timezone.now(),
+        email="claire@example.fr",
+        email_verified_at=timezone.now(),
+        mobile="+33612345678",
+    )
+    Membership.objects.create(
+        account=account,
+        establishment=establishment,
+        profile=Membership.Profile.TEACHER,
+        school_year=2026,
+    )
+    account_password_set(actor=None, account=account, password=PASSWORD)
+    account.refresh_from_db()
+    return account
+
+
+def signed_in(login: str, password: str = PASSWORD, **extra: Any) -> Client:
+    client = Client(**extra)
+    response = client.post("/connexion", {"username": login, "password": password})
+    assert response.status_code == 302, response.content.decode()[:1000]
+    return client
+
+
+@pytest.fixture
+def client_in(person: Account) -> Client:
+    return signed_in(person.login, HTTP_USER_AGENT="Firefox de la salle 12")
