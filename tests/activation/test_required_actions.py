@@ -215,3 +215,16 @@ def test_a_configuration_that_cannot_work_is_refused_by_the_system_check(
 
 def test_the_default_configuration_passes_the_system_check() -> None:
     assert [e for e in run_checks() if e.id.startswith("preau.E40")] == []
+
+
+def test_a_profile_without_steps_is_activated_at_its_first_page(
+    client: Client, student: Account, preau_options: Any
+) -> None:
+    preau_options(REQUIRED_ACTIONS={"eleve": []})
+    sign_in(client, "lea.bernard", STUDENT_CODE)
+    page = follow(client, "/mon-compte/")
+    assert page.url == "/premiere-connexion/termine"
+    assert "Votre compte est activé" in page.html
+    student.refresh_from_db()
+    assert student.state == Account.State.ACTIVE
+    assert follow(client, "/mon-compte/").url == "/mon-compte/"

@@ -21,6 +21,7 @@ from preau.activation.selectors import (
     charter_current_id,
     required_actions_pending,
 )
+from preau.directory.models import Account
 
 CLEAR_SESSION_KEY = "preau_required_actions_clear"
 EXEMPT_VIEW_NAMES = frozenset({"signin:login", "signin:logout", "healthz", "readyz"})
@@ -69,7 +70,12 @@ class RequiredActionsMiddleware:
         token = clear_token(request)
         if request.session.get(CLEAR_SESSION_KEY) == token:
             return None
-        if not required_actions_pending(user, request.session):
+        # A pending account with no step left (a deployment may configure none) still goes
+        # through the journey once: that is where it becomes active.
+        if (
+            not required_actions_pending(user, request.session)
+            and getattr(user, "state", "") != Account.State.PROVISIONED
+        ):
             request.session[CLEAR_SESSION_KEY] = token
             return None
         target = reverse("activation:continue")
