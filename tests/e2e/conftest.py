@@ -11,7 +11,8 @@ Reusable fixtures for every journey (console, first connection, recovery, SSO):
   test use ``transactional_db``); ``url("/console/")`` builds absolute URLs.
 - ``axe``: ``axe(page)`` runs axe-core (WCAG 2.0/2.1 A and AA rules) on the page as it is and
   fails the test on any violation, listing each rule, its impact and the offending elements.
-- ``sign_in(page, login, password, next="/")``: the real sign-in page at /connexion.
+- ``signin(page, login, password, next="/")``: the real sign-in page at /connexion.
+- ``choose(page, label)`` (a function): tick a DSFR radio button or checkbox by its label.
 
 Playwright's sync API runs an event loop in the test's thread; Django refuses ORM calls from
 such a thread unless told that it is safe, which it is here (one thread, one test at a time).
@@ -20,6 +21,7 @@ such a thread unless told that it is safe, which it is here (one thread, one tes
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,7 +118,8 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
-        page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        page,
+        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
     )
     return list(results.response["violations"])
 
@@ -155,6 +158,13 @@ def sign_in(page: Any, server: str, login: str, password: str, next: str = "/") 
     page.fill("#password", password)
     with page.expect_navigation():
         page.click("#fm1 button[type=submit]")
+
+
+def choose(page: Any, label: str) -> None:
+    """Tick a radio button or a checkbox the way a person does: on its label (the DSFR draws
+    the control in the label's place, over the native input)."""
+    page.locator("label").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).click()
+    assert page.get_by_label(label, exact=True).is_checked(), label
 
 
 @pytest.fixture
