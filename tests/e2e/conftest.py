@@ -59,11 +59,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+def chromium_or_fail() -> str:
+    """The Chromium executable, or a failed test saying how to install it (never a skip)."""
+    path = chromium_path()
+    if not Path(path).is_file():
+        pytest.fail(CHROMIUM_HELP.format(path=path), pytrace=False)
+    return path
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if not Path(path).exists():
-        pytest.fail(CHROMIUM_HELP.format(path=path), pytrace=False)
+    path = chromium_or_fail()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
