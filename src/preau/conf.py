@@ -113,6 +113,17 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_TIMEOUT": 4 * 3600,
     # …and any session ends this many seconds after its sign-in (absolute timeout).
     "SESSION_ABSOLUTE_TIMEOUT": 8 * 3600,
+    # --- OpenID Connect provider (preau.sso.oidc; see docs/oidc-integration.md) ---
+    # Read once at start-up into django-oauth-toolkit's OAUTH2_PROVIDER (PREAU_* variables).
+    # An authorization code must be exchanged within this many seconds…
+    "OIDC_CODE_SECONDS": 60,
+    # …access tokens (userinfo) and ID tokens live this many seconds…
+    "OIDC_ACCESS_TOKEN_SECONDS": 3600,
+    "OIDC_ID_TOKEN_SECONDS": 3600,
+    # …and a refresh token this many seconds past its access token (the SSO session's span).
+    "OIDC_REFRESH_TOKEN_SECONDS": 8 * 3600,
+    # Accept http:// redirect URIs (a demo or a test on 127.0.0.1); production wants https.
+    "OIDC_ALLOW_HTTP": False,
     # --- Lifecycle rules (preau.lifecycle) ---
     # Accounts handled per transaction by `preau lifecycle` (bounded memory and lock time).
     "LIFECYCLE_BATCH_SIZE": 1000,

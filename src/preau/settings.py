@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "preau.lifecycle",
     "preau.activation",
     "preau.account",
+    "oauth2_provider",
+    "preau.sso.oidc",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +148,8 @@ PASSWORD_HASHERS = [
     "preau.signin.hashers.PreauArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # OIDC client secrets only (a keyed digest; see preau.sso.oidc.hashers): never first.
+    "preau.sso.oidc.hashers.ClientSecretHasher",
 ]
 
 # --- Sessions and cookies ------------------------------------------------------------------
@@ -240,6 +244,79 @@ PREAU = {
     "EMAIL_VERIFICATION_HOURS": env.int("PREAU_EMAIL_VERIFICATION_HOURS", default=48),
     "SESSION_IDLE_TIMEOUT": env.int("PREAU_SESSION_IDLE_TIMEOUT", default=4 * 3600),
     "SESSION_ABSOLUTE_TIMEOUT": env.int("PREAU_SESSION_ABSOLUTE_TIMEOUT", default=8 * 3600),
+}
+
+# --- OpenID Connect provider (django-oauth-toolkit; see preau.sso.oidc, docs/oidc-integration.md)
+# The issuer is PREAU["PUBLIC_URL"]; ID tokens are signed with RS256 by a key from the
+# environment or generated once in DATA_DIR (preau.sso.oidc.keys), never from the code.
+from preau.sso.oidc.keys import rsa_inactive_keys_pem, rsa_private_key_pem  # noqa: E402
+
+_OIDC_SECONDS = {
+    name: env.int(f"PREAU_{name}", default=default)
+    for name, default in (
+        ("OIDC_CODE_SECONDS", 60),
+        ("OIDC_ACCESS_TOKEN_SECONDS", 3600),
+        ("OIDC_ID_TOKEN_SECONDS", 3600),
+        ("OIDC_REFRESH_TOKEN_SECONDS", 8 * 3600),
+    )
+}
+PREAU.update(_OIDC_SECONDS)
+PREAU["OIDC_ALLOW_HTTP"] = env.bool("PREAU_OIDC_ALLOW_HTTP", default=False)
+# Named for the migrations of preau.sso.oidc (a foreign key to the swappable client model).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": PREAU["PUBLIC_URL"].rstrip("/"),
+    "OIDC_RSA_PRIVATE_KEY": rsa_private_key_pem(
+        value=env.str("PREAU_OIDC_RSA_PRIVATE_KEY", default=""),
+        path=env.str("PREAU_OIDC_RSA_PRIVATE_KEY_FILE", default=""),
+        data_dir=DATA_DIR,
+    ),
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": rsa_inactive_keys_pem(
+        env.list("PREAU_OIDC_RSA_INACTIVE_KEY_FILES", default=[])
+    ),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    # Signed out at once when the ID token names the signed-in person, else asked.
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_VALIDATOR_CLASS": "preau.sso.oidc.validators.PreauOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "preau.sso.oidc.scopes.PreauScopes",
+    # Required by django-oauth-toolkit; the descriptions shown are PreauScopes' (French).
+    "SCOPES": {"openid": "openid", "profile": "profile", "email": "email", "ent": "ent"},
+    "DEFAULT_SCOPES": ["openid"],
+    "APPLICATION_ADMIN_CLASS": "preau.sso.oidc.admin.ApplicationAdmin",
+    "CLIENT_SECRET_HASHER": "preau_client_hmac",
+    "PKCE_REQUIRED": True,
+    # Consent given on the page is remembered while a token of the same scopes lives.
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": _OIDC_SECONDS["OIDC_CODE_SECONDS"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": _OIDC_SECONDS["OIDC_ACCESS_TOKEN_SECONDS"],
+    "ID_TOKEN_EXPIRE_SECONDS": _OIDC_SECONDS["OIDC_ID_TOKEN_SECONDS"],
+    "REFRESH_TOKEN_EXPIRE_SECONDS": _OIDC_SECONDS["OIDC_REFRESH_TOKEN_SECONDS"],
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Redirect URIs in https only, unless a demo or a test allows http.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if PREAU["OIDC_ALLOW_HTTP"] else ["https"],
+    # RFC 9700 (OAuth 2.0 security best current practice), every gate enforced: no implicit
+    # or password grant, no "plain" PKCE, no token in a query string, the `iss` parameter in
+    # authorization responses, tokens stored as digests, and `check --deploy` errors.
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
 }
 
 LOGGING = {

@@ -12,4 +12,6 @@ urlpatterns = [
     path("mon-compte/", include("preau.account.urls")),
     path("console/", include("preau.console.urls")),
     path("operateur/", admin.site.urls),
+    # OpenID Connect: /.well-known/openid-configuration and /oidc/… (preau.sso.oidc).
+    path("", include("preau.sso.oidc.urls")),
 ]

@@ -1,0 +1,56 @@
+"""What Préau keeps about its OpenID Connect clients besides django-oauth-toolkit's tables.
+
+Clients themselves are ``oauth2_provider.Application`` rows (registered by the operator in the
+admin); their codes and tokens are django-oauth-toolkit's ``Grant``, ``AccessToken``,
+``RefreshToken`` and ``IDToken``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import APPLICATION_MODEL
+
+from preau.directory.models import Establishment
+
+
+class Subject(models.Model):
+    """The ``sub`` claim one client knows one person by, and the establishment the person was
+    in when they last signed in to that client.
+
+    ``sub`` is pairwise and opaque: 128 random bits drawn when the person first signs in to
+    the client, never derived from the login or the database id. So two services cannot match
+    their users by ``sub`` (the people are mostly minors), a ``sub`` survives a change of login
+    or of SECRET_KEY, and it is never handed to someone else (a login freed by a deletion can
+    be given again; a random value is not). A service that needs the login asks for the
+    ``profile`` scope (``preferred_username``).
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_subjects"
+    )
+    application = models.ForeignKey(
+        APPLICATION_MODEL, on_delete=models.CASCADE, related_name="preau_subjects"
+    )
+    sub = models.CharField(_("identifiant pour le service (sub)"), max_length=64, unique=True)
+    # The claims of the ``ent`` scope describe this establishment (see preau.sso.oidc.claims).
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    authorized_at = models.DateTimeField(_("dernière autorisation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identifiant OpenID Connect")
+        verbose_name_plural = _("identifiants OpenID Connect")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["account", "application"], name="oidc_subject_unique_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.sub

@@ -1,0 +1,160 @@
+"""The authorization and logout endpoints: django-oauth-toolkit's views with Préau's rules.
+
+- The authorization endpoint sends a visitor to Préau's sign-in page (``LOGIN_URL``), then
+  through their required actions (charter, new password, first connection…) before any code
+  is issued: :func:`preau.activation.selectors.required_actions_pending` is asked on every
+  request, GET and POST. With ``prompt=none`` the client gets ``interaction_required`` instead.
+- Only ``S256`` PKCE challenges are accepted (``plain`` gets ``invalid_request`` before the
+  consent page).
+- A first-party service (``skip_authorization``, set by the operator) gets its code at once;
+  any other shows the consent page in French, remembered while a token of the same scopes
+  lives (``prompt=consent`` asks again, ``prompt=none`` answers ``consent_required``).
+- RP-initiated logout signs the person out through Préau's own sign-out (audit, session
+  records) and returns only to a registered ``post_logout_redirect_uri``.
+
+The other endpoints (discovery, JWKS, token, userinfo, revocation) are django-oauth-toolkit's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.http import OAuth2ResponseRedirect
+from oauth2_provider.models import get_application_model
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
+from oauthlib.common import add_params_to_uri
+from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
+
+from preau.activation.selectors import required_actions_pending
+from preau.signin.services import signout
+from preau.sso.oidc.selectors import establishment_current
+from preau.sso.oidc.services import authorization_deny_record, authorization_record
+
+S256 = "S256"
+
+
+def _prompt(request: HttpRequest) -> set[str]:
+    return set(request.GET.get("prompt", "").split())
+
+
+class AuthorizeView(AuthorizationView):
+    template_name = "oidc/authorize.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        prompt = _prompt(request)
+        if required_actions_pending(request.user, request.session):
+            if "none" in prompt:
+                return self._silent_error(request, "interaction_required")
+            # The journey comes back here when it ends (its ``next``).
+            target = (
+                reverse("activation:continue") + "?" + urlencode({"next": request.get_full_path()})
+            )
+            return HttpResponseRedirect(target)
+        if "consent" in prompt:
+            query = request.GET.copy()
+            query["approval_prompt"] = "force"
+            request.GET = query  # type: ignore[assignment]
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if required_actions_pending(request.user, request.session):
+            return HttpResponseRedirect(reverse("activation:continue"))
+        return super().post(request, *args, **kwargs)
+
+    def validate_authorization_request(self, request: HttpRequest) -> tuple[Any, Any]:
+        """oauthlib's checks, then PKCE with S256 only (RFC 9700: ``plain`` protects nothing
+        against an attacker who reads the authorization request)."""
+        scopes, credentials = super().validate_authorization_request(request)
+        if credentials.get("code_challenge_method") != S256:
+            raise OAuthToolkitError(
+                error=oauthlib_errors.InvalidRequestError(
+                    description="PKCE with code_challenge_method=S256 is required.",
+                    state=credentials.get("state"),
+                ),
+                redirect_uri=credentials.get("redirect_uri"),
+            )
+        return scopes, credentials
+
+    def create_authorization_response(
+        self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
+    ) -> tuple[str, dict[str, Any], Any, int]:
+        """Issue the code (django-oauth-toolkit) and record it, in one transaction."""
+        application = get_application_model().objects.get(client_id=credentials["client_id"])
+        account: Any = request.user
+        try:
+            with transaction.atomic():
+                response = super().create_authorization_response(
+                    request, scopes, credentials, allow
+                )
+                if "code" not in parse_qs(urlsplit(response[0] or "").query):
+                    # oauthlib answered with an error at the redirect URI: no code issued.
+                    return response
+                if request.method == "POST":
+                    consent = "given"
+                elif application.skip_authorization:
+                    consent = "skipped"
+                else:
+                    consent = "remembered"
+                authorization_record(
+                    actor=account,
+                    application=application,
+                    scopes=scopes.split() if scopes else [],
+                    establishment=establishment_current(account=account, session=request.session),
+                    request=request,
+                    consent=consent,
+                )
+        except OAuthToolkitError as error:
+            if isinstance(error.oauthlib_error, oauthlib_errors.AccessDeniedError):
+                authorization_deny_record(actor=account, application=application, request=request)
+            raise
+        return response
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        if "none" in _prompt(self.request) and "form" in context and not context.get("error"):
+            # prompt=none: the consent page may not be shown.
+            return self._error_redirect(
+                context["redirect_uri"], "consent_required", context.get("state")
+            )
+        return super().render_to_response(context, **response_kwargs)
+
+    def _silent_error(self, request: HttpRequest, error: str) -> HttpResponse:
+        """Answer a ``prompt=none`` request that would need the person with ``error`` at its
+        (validated) redirect URI."""
+        try:
+            _scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as exc:
+            return self.error_response(exc, application=None)
+        return self._error_redirect(credentials["redirect_uri"], error, credentials.get("state"))
+
+    def _error_redirect(self, redirect_uri: str, error: str, state: str | None) -> HttpResponse:
+        params = [("error", error)]
+        if state:
+            params.append(("state", state))
+        return OAuth2ResponseRedirect(
+            add_params_to_uri(redirect_uri, params), oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES
+        )
+
+
+class LogoutView(RPInitiatedLogoutView):
+    template_name = "oidc/logout.html"
+
+    def do_logout(
+        self,
+        application: Any = None,
+        post_logout_redirect_uri: str | None = None,
+        state: str | None = None,
+        token_user: Any = None,
+    ) -> HttpResponse:
+        user = token_user
+        if self.request.user.is_authenticated:
+            user = user or self.request.user
+            # Préau's sign-out: the audit event, the session record, whatever else signing
+            # out does. django-oauth-toolkit then deletes the person's tokens.
+            signout(request=self.request)
+        return super().do_logout(application, post_logout_redirect_uri, state, token_user=user)
