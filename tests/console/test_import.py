@@ -223,3 +223,14 @@ def test_expired_previews_are_purged_with_their_personal_data(
         _upload(admin_client, school, STUDENTS)
     assert not PendingImport.objects.filter(pk=old.pk).exists()
     assert PendingImport.objects.count() == 1
+
+
+def test_a_form_without_a_file_says_what_is_missing(
+    admin_client: Any, school: Establishment
+) -> None:
+    response = admin_client.post(
+        reverse("console:import", kwargs={"uai": school.uai}), {"kind": "students"}
+    )
+    assert response.status_code == 400
+    assert "fr-message--error" in response.content.decode()
+    assert not PendingImport.objects.exists()

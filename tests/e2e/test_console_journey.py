@@ -171,3 +171,25 @@ def test_the_console_pages_are_accessible_on_a_phone(
     phone_page.get_by_role("link", name="MARTIN Léa").click()
     expect(phone_page.locator("h1")).to_have_text("Léa Martin")
     axe(phone_page, "fiche du compte sur téléphone")
+
+
+def test_problems_and_form_errors_are_shown_accessibly(
+    page: Any, axe: Any, signin: Any, school: Establishment, administrator: Account
+) -> None:
+    signin(page, administrator.login, PASSWORD, next=f"/console/{school.uai}/import/")
+    # Sent without a file: the form says what is missing, next to the field.
+    page.get_by_role("button", name="Voir l’aperçu").click()
+    expect(page.locator(".fr-message--error").first).to_be_visible()
+    axe(page, "formulaire d'import en erreur")
+
+    bad = STUDENTS.replace(b"01/02/2012", b"31/02/2012")
+    choose(page, "Élèves")
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "eleves.csv", "mimeType": "text/csv", "buffer": bad}]
+    )
+    page.get_by_role("button", name="Voir l’aperçu").click()
+    problems = page.get_by_role("table", name="Problèmes trouvés dans le fichier")
+    expect(problems).to_contain_text("31/02/2012")
+    expect(problems.locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_role("button", name="Confirmer l’import")).to_have_count(0)
+    axe(page, "aperçu avec des problèmes")
