@@ -124,6 +124,27 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_REFRESH_TOKEN_SECONDS": 8 * 3600,
     # Accept http:// redirect URIs (a demo or a test on 127.0.0.1); production wants https.
     "OIDC_ALLOW_HTTP": False,
+    # --- Services portal and CAS server (preau.portal, preau.sso.cas) ---
+    # A process reloads its copy of the service registry at least this often (seconds); a
+    # change made through the admin reaches the other processes at once through the shared
+    # cache (Redis), within this delay with a local-memory cache.
+    "PORTAL_REGISTRY_TTL": 10,
+    # A service or proxy ticket must be validated within this many seconds of its issuance.
+    "CAS_TICKET_SECONDS": 10,
+    # An SSO session (TGT) and its proxy-granting tickets die with the Django session; this
+    # bounds them anyway (seconds after the first ticket).
+    "CAS_SSO_SESSION_SECONDS": 8 * 3600,
+    # After a sign-in, a ticket asked with renew=true within this many seconds counts as issued
+    # from primary credentials (the first-connection steps may come in between).
+    "CAS_RENEW_WINDOW_SECONDS": 300,
+    # The proxy callback (pgtUrl) must answer within this many seconds.
+    "CAS_PROXY_CALLBACK_TIMEOUT": 5,
+    # CA bundle (PEM file) to verify proxy callbacks' certificates; empty: the system's CAs.
+    "CAS_PROXY_CA_FILE": "",
+    # Single logout: each LogoutRequest POST waits this many seconds at most, and this many
+    # are sent at the same time (in the background: signing out never waits for them).
+    "CAS_SLO_TIMEOUT": 5,
+    "CAS_SLO_CONCURRENCY": 4,
     # --- Lifecycle rules (preau.lifecycle) ---
     # Accounts handled per transaction by `preau lifecycle` (bounded memory and lock time).
     "LIFECYCLE_BATCH_SIZE": 1000,

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "preau.account",
     "oauth2_provider",
     "preau.sso.oidc",
+    "preau.portal",
+    "preau.sso.cas",
 ]
 
 MIDDLEWARE = [

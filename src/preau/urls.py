@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from preau import health, views
+from preau import health
+from preau.portal import views as portal_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("", views.home, name="home"),
+    path("", portal_views.home, name="home"),
+    path("", include("preau.portal.urls")),
+    path("cas/", include("preau.sso.cas.urls")),
     path("", include("preau.signin.urls")),
     path("", include("preau.activation.urls")),
     path("mon-compte/", include("preau.account.urls")),

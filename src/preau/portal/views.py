@@ -1,0 +1,48 @@
+"""'Mes services' (the home page after sign-in) and 'Mes portails' (thin views)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from preau.portal.selectors import (
+    establishment_current,
+    establishments_of,
+    memberships_current,
+    tiles_for,
+)
+from preau.portal.services import establishment_choose
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    establishments = establishments_of(request.user)
+    current = establishment_current(request.user, request.session, establishments)
+    groups = tiles_for(request.user, current, memberships_current(request.user))
+    return render(
+        request,
+        "portal/home.html",
+        {"groups": groups, "establishments": establishments, "current": current},
+    )
+
+
+@login_required
+@require_POST
+def portal_choose(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("establishment", "")
+    chosen = (
+        establishment_choose(actor=request.user, session=request.session, establishment_id=int(raw))
+        if raw.isdigit()
+        else None
+    )
+    if chosen is None:
+        messages.error(request, _("Choisissez l’un de vos établissements dans la liste."))
+    else:
+        messages.success(
+            request, _("Vous êtes sur le portail de %(name)s.") % {"name": chosen.name}
+        )
+    return redirect("home")

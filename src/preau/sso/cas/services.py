@@ -1,0 +1,387 @@
+"""The CAS server's writes: SSO sessions, ticket issuance and validation, proxying, logout.
+
+Every function here is the one place its rule is kept:
+
+- a service ticket is issued only to a signed-in person whose required actions are done
+  (the login view checks first and sends them through the journey; this module refuses anyway)
+  and whom the service's profiles and establishments allow;
+- a ticket is consumed by one conditional UPDATE, whatever the outcome of its validation (§3.1.1),
+  so two nodes racing on the same ticket cannot both succeed;
+- single logout reads the services that validated a ticket in the SSO session and sends them
+  the LogoutRequest in the background (preau.sso.cas.slo).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from preau.audit.services import audit_record
+from preau.conf import preau_setting
+from preau.directory.models import Account
+from preau.portal.registry import RegisteredService, registry_get, registry_match
+from preau.portal.selectors import (
+    ESTABLISHMENT_SESSION_KEY,
+    memberships_current,
+    memberships_with_uai,
+)
+from preau.sso.cas import tickets
+from preau.sso.cas.attributes import attributes_release
+from preau.sso.cas.errors import CasError, Code
+from preau.sso.cas.models import ProxyGrantingTicket, ServiceTicket, SsoSession
+from preau.sso.cas.proxy import callback_deliver
+from preau.sso.cas.responses import Success
+from preau.sso.cas.slo import LogoutTarget, logout_dispatch
+
+logger = logging.getLogger(__name__)
+
+# In the Django session: the SSO session's row id, its owner and its TGT.
+SSO_SESSION_KEY = "preau_cas_sso"
+# When the person last presented primary credentials (for renew=true, see the login view).
+PRIMARY_AUTH_KEY = "preau_cas_primary_at"
+
+
+class NotAllowed(Exception):  # noqa: N818 - a refusal, not a crash
+    """The service is not open to this person (profile or establishment)."""
+
+
+def _ticket_lifetime() -> timedelta:
+    return timedelta(seconds=int(preau_setting("CAS_TICKET_SECONDS")))
+
+
+def normalize_service_url(url: str) -> str:
+    """Scheme and host in lower case: ``HTTPS://Pronote.fr/x`` and ``https://pronote.fr/x`` are
+    the same service address; the rest is compared as written."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+# --- SSO session (TGT) ------------------------------------------------------------------------
+
+
+def sso_session_for(*, request: HttpRequest, now: datetime) -> int:
+    """The id of the SSO session of this signed-in browser, created at its first ticket."""
+    session = request.session
+    account = request.user
+    if not isinstance(account, Account):
+        raise NotAllowed("not signed in")
+    held = session.get(SSO_SESSION_KEY)
+    if isinstance(held, dict) and held.get("account") == account.pk and held.get("id"):
+        return int(held["id"])
+    tgt = tickets.ticket_new(tickets.GRANTING)
+    from preau.account.sessions import SIGNED_IN_AT
+
+    signed_in = session.get(SIGNED_IN_AT)
+    authenticated_at = datetime.fromtimestamp(float(signed_in), tz=now.tzinfo) if signed_in else now
+    row = SsoSession.objects.create(
+        digest=tickets.ticket_digest(tgt),
+        account=account,
+        authenticated_at=authenticated_at,
+        created_at=now,
+        expires_at=now + timedelta(seconds=int(preau_setting("CAS_SSO_SESSION_SECONDS"))),
+    )
+    session[SSO_SESSION_KEY] = {"id": row.pk, "account": account.pk, "tgt": tgt}
+    return int(row.pk)
+
+
+def _establishment_for(
+    service: RegisteredService, memberships: list[tuple[int, str, str]], chosen_uai: Any
+) -> int | None:
+    """The establishment the ticket speaks of: the current one ("Mes portails") when the
+    service is open to the person there, else the first where it is."""
+    allowed = [(pk, uai) for pk, profile, uai in memberships if service.allows([(pk, profile)])]
+    chosen = next((pk for pk, uai in allowed if uai == chosen_uai), None)
+    if chosen is not None:
+        return chosen
+    return allowed[0][0] if allowed else None
+
+
+def service_ticket_issue(
+    *,
+    request: HttpRequest,
+    service: RegisteredService,
+    service_url: str,
+    from_new_login: bool,
+) -> str:
+    """Issue an ``ST-`` for the signed-in person and ``service_url`` (one INSERT + audit, one
+    commit). Raises :class:`NotAllowed` when the service is not open to them."""
+    account = request.user
+    if not isinstance(account, Account) or not account.is_active:
+        raise NotAllowed("not signed in")
+    memberships = memberships_with_uai(account)
+    if not service.allows([(pk, profile) for pk, profile, _uai in memberships]):
+        raise NotAllowed(service.slug)
+    now = timezone.now()
+    ticket = tickets.ticket_new(tickets.SERVICE)
+    with transaction.atomic():
+        sso_id = sso_session_for(request=request, now=now)
+        ServiceTicket.objects.create(
+            digest=tickets.ticket_digest(ticket),
+            kind=ServiceTicket.Kind.SERVICE,
+            account=account,
+            sso_session_id=sso_id,
+            service_id=service.id,
+            service_url=service_url,
+            establishment_id=_establishment_for(
+                service, memberships, request.session.get(ESTABLISHMENT_SESSION_KEY)
+            ),
+            from_new_login=from_new_login,
+            created_at=now,
+            expires_at=now + _ticket_lifetime(),
+        )
+        audit_record(
+            action="cas.ticket.issue",
+            actor=account,
+            target=account,
+            request=request,
+            data={"service": service.slug, "renew": from_new_login},
+        )
+    return ticket
+
+
+# --- Validation -------------------------------------------------------------------------------
+
+
+@dataclass
+class Validated:
+    ticket: ServiceTicket
+    service: RegisteredService
+    success: Success
+
+
+def _unrecognized(ticket: str) -> CasError:
+    return CasError(Code.INVALID_TICKET, f"Ticket {ticket[:80]} not recognized")
+
+
+def ticket_validate(
+    *,
+    ticket: str,
+    service_url: str,
+    renew: bool = False,
+    pgt_url: str = "",
+    allow_proxy_tickets: bool = False,
+    with_attributes: bool = True,
+) -> Validated:
+    """Validate ``ticket`` for ``service_url`` (§2.4–2.9). Raises :class:`CasError`."""
+    if not ticket or not service_url:
+        raise CasError(Code.INVALID_REQUEST, "'ticket' and 'service' parameters are both required")
+    prefix = tickets.ticket_prefix(ticket)
+    if prefix not in (tickets.SERVICE, tickets.PROXY):
+        if prefix:
+            raise CasError(Code.INVALID_TICKET_SPEC, f"A {prefix} ticket cannot be validated here")
+        raise _unrecognized(ticket)
+    if not tickets.ticket_well_formed(ticket, prefix):
+        raise _unrecognized(ticket)
+    row = (
+        ServiceTicket.objects.select_related("account", "sso_session")
+        .filter(digest=tickets.ticket_digest(ticket))
+        .first()
+    )
+    if row is None or row.validated_at is not None:
+        raise _unrecognized(ticket)
+    now = timezone.now()
+    service = registry_get(row.service_id)
+    failure: CasError | None = None
+    if row.kind == ServiceTicket.Kind.PROXY and not allow_proxy_tickets:
+        failure = CasError(
+            Code.INVALID_TICKET_SPEC,
+            "A proxy ticket was given to serviceValidate: use proxyValidate",
+        )
+    elif row.expires_at <= now:
+        failure = CasError(Code.INVALID_TICKET, f"Ticket {ticket} expired")
+    elif row.sso_session is not None and (
+        row.sso_session.ended_at is not None or row.sso_session.expires_at <= now
+    ):
+        failure = CasError(Code.INVALID_TICKET, f"Ticket {ticket}: the SSO session has ended")
+    elif not row.account.is_active or service is None:
+        failure = CasError(Code.INVALID_TICKET, f"Ticket {ticket} is no longer valid")
+    elif normalize_service_url(row.service_url) != normalize_service_url(service_url):
+        failure = CasError(
+            Code.INVALID_SERVICE,
+            f"Ticket {ticket} does not match the supplied service; it is now invalid",
+        )
+    elif renew and not row.from_new_login:
+        failure = CasError(
+            Code.INVALID_TICKET,
+            f"Ticket {ticket} was not issued from primary credentials and renew was asked",
+        )
+    # Consumed in every case (§3.1.1); only a success keeps the ticket for single logout.
+    consumed = ServiceTicket.objects.filter(pk=row.pk, validated_at__isnull=True).update(
+        validated_at=now, logout_ticket="" if failure else ticket
+    )
+    if not consumed:
+        raise _unrecognized(ticket)
+    if failure is not None:
+        raise failure
+    if service is None:  # for mypy: a missing service failed above
+        raise _unrecognized(ticket)
+    success = Success(
+        user=row.account.login,
+        authentication_date=row.sso_session.authenticated_at if row.sso_session else None,
+        from_new_login=row.from_new_login,
+        proxies=list(row.proxies or []),
+        with_attributes=with_attributes,
+    )
+    if with_attributes:
+        success.attributes = attributes_release(
+            row.account, service.attribute_preset, row.establishment_id
+        )
+    if pgt_url:
+        success.pgt_iou = _proxy_granting_ticket_issue(
+            row=row, service=service, pgt_url=pgt_url, now=now
+        )
+    return Validated(ticket=row, service=service, success=success)
+
+
+def _proxy_granting_ticket_issue(
+    *, row: ServiceTicket, service: RegisteredService, pgt_url: str, now: datetime
+) -> str:
+    """§2.5.4: a PGT for the service, delivered to its callback; returns the IOU."""
+    if not service.proxy_allowed:
+        raise CasError(
+            Code.UNAUTHORIZED_SERVICE_PROXY, f"The service {service.slug} may not act as a proxy"
+        )
+    if not pgt_url.lower().startswith("https://"):
+        raise CasError(Code.INVALID_PROXY_CALLBACK, "The proxy callback must use HTTPS")
+    if not service.matches(pgt_url):
+        raise CasError(
+            Code.INVALID_PROXY_CALLBACK,
+            "The proxy callback is not an address registered for this service",
+        )
+    pgt = tickets.ticket_new(tickets.PROXY_GRANTING)
+    iou = tickets.ticket_new(tickets.PROXY_GRANTING_IOU)
+    expires = now + timedelta(seconds=int(preau_setting("CAS_SSO_SESSION_SECONDS")))
+    if row.sso_session is not None:
+        expires = min(expires, row.sso_session.expires_at)
+    granting = ProxyGrantingTicket.objects.create(
+        digest=tickets.ticket_digest(pgt),
+        account=row.account,
+        sso_session=row.sso_session,
+        service_id=service.id,
+        establishment_id=row.establishment_id,
+        proxies=[pgt_url, *(row.proxies or [])],
+        created_at=now,
+        expires_at=expires,
+    )
+    if not callback_deliver(pgt_url, pgt, iou):
+        granting.delete()
+        raise CasError(
+            Code.INVALID_PROXY_CALLBACK,
+            "The proxy callback could not be reached over verified HTTPS or did not answer 200",
+        )
+    return iou
+
+
+# --- Proxy tickets (/proxy) -------------------------------------------------------------------
+
+
+def proxy_ticket_issue(*, pgt: str, target_service: str) -> str:
+    """A ``PT-`` for ``target_service`` from a proxy-granting ticket (§2.7)."""
+    if not pgt or not target_service:
+        raise CasError(
+            Code.INVALID_REQUEST, "'pgt' and 'targetService' parameters are both required"
+        )
+    if not tickets.ticket_well_formed(pgt, tickets.PROXY_GRANTING):
+        raise CasError(Code.INVALID_TICKET, f"PGT {pgt[:80]} not recognized")
+    now = timezone.now()
+    granting = (
+        ProxyGrantingTicket.objects.select_related("account", "sso_session")
+        .filter(digest=tickets.ticket_digest(pgt))
+        .first()
+    )
+    if (
+        granting is None
+        or granting.expires_at <= now
+        or (granting.sso_session is not None and granting.sso_session.ended_at is not None)
+        or not granting.account.is_active
+    ):
+        raise CasError(Code.INVALID_TICKET, f"PGT {pgt[:80]} not recognized")
+    target = registry_match(target_service, protocols=("cas",))
+    if target is None:
+        raise CasError(Code.UNAUTHORIZED_SERVICE, "The target service is not registered")
+    if not target.allows(memberships_current(granting.account)):
+        raise CasError(Code.UNAUTHORIZED_SERVICE, "The target service is not open to this person")
+    ticket = tickets.ticket_new(tickets.PROXY)
+    with transaction.atomic():
+        ServiceTicket.objects.create(
+            digest=tickets.ticket_digest(ticket),
+            kind=ServiceTicket.Kind.PROXY,
+            account=granting.account,
+            sso_session=granting.sso_session,
+            service_id=target.id,
+            service_url=target_service,
+            establishment_id=granting.establishment_id,
+            proxies=list(granting.proxies),
+            created_at=now,
+            expires_at=now + _ticket_lifetime(),
+        )
+        audit_record(
+            action="cas.proxy_ticket.issue",
+            actor=granting.account,
+            target=granting.account,
+            data={"service": target.slug, "proxy": (granting.proxies or [""])[0][:200]},
+        )
+    return ticket
+
+
+# --- Logout -----------------------------------------------------------------------------------
+
+
+def sso_session_end(*, session: Any, account: Any = None) -> list[LogoutTarget]:
+    """End the SSO session held by ``session`` (its PGTs die with it) and send single logout
+    to every service that validated a ticket in it. Returns the targets sent to."""
+    held = session.get(SSO_SESSION_KEY) if session is not None else None
+    if not isinstance(held, dict) or not held.get("id"):
+        return []
+    sso_id = int(held["id"])
+    session.pop(SSO_SESSION_KEY, None)
+    now = timezone.now()
+    ended = SsoSession.objects.filter(pk=sso_id, ended_at__isnull=True).update(ended_at=now)
+    if not ended:
+        return []
+    rows = (
+        ServiceTicket.objects.filter(sso_session_id=sso_id)
+        .exclude(logout_ticket="")
+        .values_list("service_id", "service_url", "logout_ticket")
+    )
+    targets = []
+    for service_id, service_url, logout_ticket in rows:
+        service = registry_get(service_id)
+        if service is not None and service.single_logout:
+            targets.append(LogoutTarget(service_url=service_url, session_index=logout_ticket))
+    if targets:
+        transaction.on_commit(lambda: logout_dispatch(targets))
+    if isinstance(account, Account):
+        audit_record(
+            action="cas.sso_session.end",
+            actor=account,
+            target=account,
+            data={"services_notified": len(targets)},
+        )
+    return targets
+
+
+def cas_tickets_purge(*, now: datetime | None = None) -> int:
+    """Delete expired tickets and ended or expired SSO sessions (with their tickets).
+
+    Run it from a scheduled job (``preau lifecycle``); validated tickets of a live SSO session
+    stay, for single logout."""
+    now = now or timezone.now()
+    deleted, _ = ServiceTicket.objects.filter(
+        Q(expires_at__lte=now) & (Q(logout_ticket="") | Q(sso_session__isnull=True))
+    ).delete()
+    deleted += ProxyGrantingTicket.objects.filter(expires_at__lte=now).delete()[0]
+    deleted += SsoSession.objects.filter(
+        Q(ended_at__isnull=False) | Q(expires_at__lte=now)
+    ).delete()[0]
+    return deleted
