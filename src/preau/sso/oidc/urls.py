@@ -30,7 +30,11 @@ urlpatterns = [
         "oidc/authorize", required_actions_exempt(views.AuthorizeView.as_view()), name="authorize"
     ),
     path("oidc/token", required_actions_exempt(dot.TokenView.as_view()), name="token"),
-    path("oidc/userinfo", required_actions_exempt(dot.UserInfoView.as_view()), name="user-info"),
+    path(
+        "oidc/userinfo",
+        required_actions_exempt(views.UserInfoEndpointView.as_view()),
+        name="user-info",
+    ),
     path("oidc/jwks", required_actions_exempt(dot.JwksInfoView.as_view()), name="jwks-info"),
     path(
         "oidc/revoke", required_actions_exempt(dot.RevokeTokenView.as_view()), name="revoke-token"

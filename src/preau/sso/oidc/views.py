@@ -21,13 +21,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
-from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
+from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView, UserInfoView
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
@@ -158,3 +158,21 @@ class LogoutView(RPInitiatedLogoutView):
             # out does. django-oauth-toolkit then deletes the person's tokens.
             signout(request=self.request)
         return super().do_logout(application, post_logout_redirect_uri, state, token_user=user)
+
+
+class UserInfoEndpointView(UserInfoView):
+    """django-oauth-toolkit's userinfo endpoint, refusing an access token in the query string
+    (RFC 6750 §5.3, RFC 9700 §4.3.2: it would end up in logs and histories)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "access_token" in request.GET:
+            response = JsonResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Send the access token in the Authorization header.",
+                },
+                status=400,
+            )
+            response["WWW-Authenticate"] = 'Bearer error="invalid_request"'
+            return response
+        return super().dispatch(request, *args, **kwargs)
