@@ -123,3 +123,13 @@ def test_the_account_page_shows_identity_links_and_recent_events(
         reverse("console:account_detail", kwargs={"uai": school.uai, "login": "marc.martin"})
     )
     assert "lea.martin" in parent_page.content.decode()
+
+
+def test_an_invalid_filter_is_shown_in_error_and_the_others_still_apply(
+    people: None, admin_client: Any, school: Establishment
+) -> None:
+    url = reverse("console:accounts", kwargs={"uai": school.uai})
+    response = admin_client.get(url, {"classe": "9Z", "etat": "deactivated"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["classe"]
+    assert [a.login for a in response.context["page"].object_list] == ["jean.martin"]

@@ -112,7 +112,12 @@ def dashboard(request: HttpRequest, establishment: Establishment) -> HttpRespons
 @console_page
 def accounts(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     form = AccountSearchForm(request.GET or None, classes=_class_codes(request, establishment))
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        # A filter that does not validate (a class of another year) is shown in error and
+        # left out; the valid ones still apply.
+        filters = form.cleaned_data
     results = selectors.account_search(
         actor=_actor(request),
         establishment=establishment,
