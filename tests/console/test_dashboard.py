@@ -93,4 +93,12 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     # session + account + establishment + two aggregates; nothing per class.
     with django_assert_max_num_queries(5):
         response = admin_client.get(url)
-    assert len(response.context["board"].by_class) == 10
+    labels = [row.label for row in response.context["board"].by_class]
+    assert labels == ["3A", "3B", "4A", "4B", "5A", "5B", "6A", "6B", "6C", "6D"]
+
+
+def test_classes_come_in_natural_order(school: Establishment, admin: Account) -> None:
+    for code in ("10A", "2B", "2A", "1C"):
+        make_person(school, f"eleve.{code.lower()}", classes=[code])
+    board = activation_dashboard(actor=admin, establishment=school)
+    assert [row.label for row in board.by_class] == ["1C", "2A", "2B", "10A"]

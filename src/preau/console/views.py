@@ -62,7 +62,7 @@ def _actor(request: HttpRequest) -> Account:
 
 def _class_codes(request: HttpRequest, establishment: Establishment) -> list[str]:
     codes = selectors.school_classes_of(actor=_actor(request), establishment=establishment)
-    return sorted(set(codes.values_list("code", flat=True)))
+    return sorted(set(codes.values_list("code", flat=True)), key=selectors.class_code_sort_key)
 
 
 def _render(

@@ -7,6 +7,7 @@ because a view forgot a filter. Views turn an empty answer into a 404.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,15 @@ def _fold(text: str) -> str:
     """Lower-case ASCII, accents removed: how identifiers (``prenom.nom``) are spelt."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def class_code_sort_key(code: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key for class codes where "6B" < "6C" and "3A" < "10A", the same on every database."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", code)
+        if part
+    )
 
 
 # --- Establishments ---------------------------------------------------------------------------
@@ -145,7 +155,7 @@ def activation_dashboard(*, actor: Any, establishment: Establishment) -> Activat
         code = row["classes__code"]
         counts = by_class.setdefault(code, StateCounts(label=code, key=code))
         counts.add(row["account__state"], row["n"])
-    dashboard.by_class = list(by_class.values())
+    dashboard.by_class = sorted(by_class.values(), key=lambda row: class_code_sort_key(row.key))
 
     aggregates: dict[str, Any] = {}
     for state in STATES:
