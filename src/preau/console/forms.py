@@ -7,14 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from preau.conf import preau_setting
 from preau.console.models import PendingImport
+from preau.console.services import import_max_bytes, megabytes
 from preau.directory.models import Account, Membership
-
-
-def megabytes(size: int) -> str:
-    """A size in megabytes as French prose writes it: ``5``, ``1,5``, ``0,1``."""
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",")
 
 
 def _class_choices(classes: list[str], empty_label: str) -> list[tuple[str, str]]:
@@ -69,7 +64,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        limit = int(preau_setting("IMPORT_MAX_BYTES"))
+        limit = import_max_bytes()
         if upload.size > limit:
             raise forms.ValidationError(
                 _(

@@ -32,6 +32,11 @@ def import_max_bytes() -> int:
     return int(preau_setting("IMPORT_MAX_BYTES"))
 
 
+def megabytes(size: int) -> str:
+    """A size in megabytes as French prose writes it: ``5``, ``1,5``, ``0,1``."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",")
+
+
 def report_to_dict(report: ImportReport) -> dict[str, Any]:
     """The parts of an import report a page shows, as JSON."""
     return {
@@ -73,7 +78,6 @@ class UploadedFile:
     data: bytes
 
 
-@transaction.atomic
 def pending_import_create(
     *,
     actor: Account,
@@ -84,14 +88,17 @@ def pending_import_create(
     skip_invalid: bool = False,
     request: HttpRequest | None = None,
 ) -> PendingImport:
-    """Run the import as a dry run and keep the file for its confirmation."""
+    """Run the import as a dry run and keep the file for its confirmation.
+
+    The dry run reads only, outside any transaction (on SQLite a transaction holds the write
+    lock): only keeping the file and its audit event form the transaction.
+    """
     if len(upload.data) > import_max_bytes():
         raise ValidationError(
             _("Le fichier dépasse la taille maximale de %(max)s Mo."),
             code="too_large",
-            params={"max": import_max_bytes() // (1024 * 1024)},
+            params={"max": megabytes(import_max_bytes())},
         )
-    pending_import_purge()
     report = import_run(
         actor=actor,
         establishment=establishment,
@@ -103,33 +110,35 @@ def pending_import_create(
         skip_invalid=skip_invalid,
         request=request,
     )
-    pending = PendingImport.objects.create(
-        establishment=establishment,
-        actor=actor,
-        kind=kind,
-        filename=upload.name[:255],
-        data=upload.data,
-        sha256=hashlib.sha256(upload.data).hexdigest(),
-        size=len(upload.data),
-        full=full,
-        skip_invalid=skip_invalid,
-        preview=report_to_dict(report),
-    )
-    audit_record(
-        action="console.import_upload",
-        actor=actor,
-        establishment=establishment,
-        request=request,
-        data={
-            "pending_import": str(pending.pk),
-            "kind": kind,
-            "filename": pending.filename,
-            "sha256": pending.sha256,
-            "size": pending.size,
-            "full": full,
-            "skip_invalid": skip_invalid,
-        },
-    )
+    with transaction.atomic():
+        pending_import_purge()
+        pending = PendingImport.objects.create(
+            establishment=establishment,
+            actor=actor,
+            kind=kind,
+            filename=upload.name[:255],
+            data=upload.data,
+            sha256=hashlib.sha256(upload.data).hexdigest(),
+            size=len(upload.data),
+            full=full,
+            skip_invalid=skip_invalid,
+            preview=report_to_dict(report),
+        )
+        audit_record(
+            action="console.import_upload",
+            actor=actor,
+            establishment=establishment,
+            request=request,
+            data={
+                "pending_import": str(pending.pk),
+                "kind": kind,
+                "filename": pending.filename,
+                "sha256": pending.sha256,
+                "size": pending.size,
+                "full": full,
+                "skip_invalid": skip_invalid,
+            },
+        )
     return pending
 
 

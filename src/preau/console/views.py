@@ -22,9 +22,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from preau.conf import preau_setting
 from preau.console import services
-from preau.console.forms import AccountSearchForm, ImportUploadForm, LettersForm, megabytes
+from preau.console.forms import AccountSearchForm, ImportUploadForm, LettersForm
 from preau.console.models import PendingImport
 from preau.console.selectors import pending_import_get
 from preau.directory import selectors
@@ -169,13 +168,13 @@ def _too_large(request: HttpRequest) -> bool:
     except ValueError:
         return False
     # Room for the form's other fields and the multipart boundaries.
-    return length > int(preau_setting("IMPORT_MAX_BYTES")) + 64 * 1024
+    return length > services.import_max_bytes() + 64 * 1024
 
 
 @require_http_methods(["GET", "POST"])
 @console_page
 def import_upload(request: HttpRequest, establishment: Establishment) -> HttpResponse:
-    limit_mb = megabytes(int(preau_setting("IMPORT_MAX_BYTES")))
+    limit_mb = services.megabytes(services.import_max_bytes())
     if request.method == "POST" and _too_large(request):
         message = _("Le fichier dépasse la taille maximale de %(max)s Mo.") % {"max": limit_mb}
         return _render(
