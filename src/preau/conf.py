@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 DEFAULTS: dict[str, Any] = {
     # Name shown in pages, mails and letters.
@@ -39,6 +40,19 @@ DEFAULTS: dict[str, Any] = {
         # The current password asked by "Mon compte" (password or e-mail change).
         "account.password.account": {"limit": 5, "window": 15 * 60, "max_delay": 5 * 60},
         "account.password.address": {"limit": 100, "window": 15 * 60, "max_delay": 60},
+        # Forgotten identifier or password (preau.recovery). Every request counts, found or
+        # not (the answer must not depend on it): per identifier, e-mail or number typed…
+        "recovery.request.query": {"limit": 3, "window": 60 * 60, "max_delay": 15 * 60},
+        # …per client address…
+        "recovery.request.address": {"limit": 50, "window": 15 * 60, "max_delay": 2 * 60},
+        # …and per contact that receives the messages (an address or number shared by a
+        # family): past the limit, nothing is sent until the delay has passed.
+        "recovery.contact": {"limit": 3, "window": 60 * 60, "max_delay": 60 * 60},
+        # Wrong SMS codes from one address (each code also dies after 5 wrong tries).
+        "recovery.code.address": {"limit": 20, "window": 15 * 60, "max_delay": 2 * 60},
+        # Identifier + birth date, proving an account to ask the school for help.
+        "recovery.proof.identifier": {"limit": 3, "window": 60 * 60, "max_delay": 10 * 60},
+        "recovery.proof.address": {"limit": 50, "window": 15 * 60, "max_delay": 2 * 60},
     },
     # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
     # preau.signin.middleware. Empty: REMOTE_ADDR is the client.
@@ -49,7 +63,10 @@ DEFAULTS: dict[str, Any] = {
     "HELP_TEXT": "En cas de difficulté, adressez-vous au secrétariat de votre établissement.",
     # --- Outbox (preau.notify) ---
     # Delivery channels: name -> dotted path of a preau.notify.channels.Channel subclass.
-    "NOTIFY_CHANNELS": {"email": "preau.notify.channels.EmailChannel"},
+    "NOTIFY_CHANNELS": {
+        "email": "preau.notify.channels.EmailChannel",
+        "sms": "preau.notify.sms.SmsChannel",
+    },
     # A message that keeps failing transiently (server down, 4xx) is tried this many times in
     # all, then marked failed for the operator (admin "Messages sortants").
     "NOTIFY_MAX_ATTEMPTS": 10,
@@ -148,6 +165,73 @@ DEFAULTS: dict[str, Any] = {
     # --- Lifecycle rules (preau.lifecycle) ---
     # Accounts handled per transaction by `preau lifecycle` (bounded memory and lock time).
     "LIFECYCLE_BATCH_SIZE": 1000,
+    # --- Sign-in choices (preau.signin.wayf) ---
+    # The choices shown above the sign-in form ("Vous êtes…"), in order. Each one: ``code``
+    # (used in ``/connexion?selection=<code>`` and remembered in a cookie), ``label``, and
+    # optionally ``hint`` (under the identifier field), ``password_hint``, ``description``
+    # and ``url``: a choice with a ``url`` is an identity source elsewhere (EduConnect, an
+    # academic IdP…) shown as a button leading there. Empty list: no choices, the form alone.
+    "SIGNIN_CHOICES": [
+        {
+            "code": "eleve-parent",
+            "label": _("Élève ou parent"),
+            "hint": _(
+                "Il figure sur le courrier remis par l'établissement, par exemple jean.dupont."
+            ),
+        },
+        {
+            "code": "enseignant",
+            "label": _("Enseignant"),
+            "hint": _("L'identifiant de votre compte, par exemple marie.curie."),
+        },
+        {
+            "code": "personnel",
+            "label": _("Personnel non enseignant"),
+            "hint": _("L'identifiant de votre compte, par exemple marie.curie."),
+        },
+        {
+            "code": "autres",
+            "label": _("Autres comptes et invités"),
+            "hint": _("L'identifiant qui vous a été communiqué."),
+        },
+    ],
+    # The last choice is remembered on the device this many days (cookie ``preau_wayf``).
+    "SIGNIN_CHOICE_COOKIE_DAYS": 365,
+    # --- Forgotten identifier or password, help requests (preau.recovery) ---
+    # A reset link sent by e-mail lives this many minutes; a code sent by SMS this many
+    # minutes and this many wrong tries; once the code is right, the new password must be
+    # chosen within RECOVERY_GRANT_MINUTES.
+    "RECOVERY_LINK_MINUTES": 60,
+    "RECOVERY_CODE_MINUTES": 10,
+    "RECOVERY_CODE_ATTEMPTS": 5,
+    "RECOVERY_GRANT_MINUTES": 15,
+    # Someone who proved an account (identifier + birth date) may ask the school for help
+    # during this many minutes.
+    "RECOVERY_PROOF_MINUTES": 30,
+    # At most this many identifiers are recalled to one address or number.
+    "RECOVERY_MAX_IDENTIFIERS": 5,
+    # --- SMS (preau.notify.sms) ---
+    # "console" (logged), "file" (JSON lines in SMS_FILE_PATH, default DATA_DIR/sms.jsonl),
+    # "http" (SMS_HTTP below) or the dotted path of a preau.notify.sms.SmsBackend.
+    "SMS_BACKEND": "console",
+    "SMS_FILE_PATH": "",
+    # The sender name some gateways ask for (up to 11 letters and digits).
+    "SMS_SENDER": "",
+    # The HTTP gateway: address, method, body format ("json" or "form"), HTTP basic
+    # credentials or a bearer token, extra headers, seconds to wait, and the body's template
+    # where {to} (E.164), {to_digits} (E.164 without "+"), {text}, {sender} and {reference}
+    # (the same on every attempt of one message) are replaced.
+    "SMS_HTTP": {
+        "URL": "",
+        "METHOD": "POST",
+        "FORMAT": "json",
+        "USERNAME": "",
+        "PASSWORD": "",
+        "TOKEN": "",
+        "HEADERS": {},
+        "PAYLOAD": {"to": "{to}", "text": "{text}", "sender": "{sender}"},
+        "TIMEOUT": 10,
+    },
 }
 
 

@@ -246,6 +246,32 @@ PREAU = {
     "EMAIL_VERIFICATION_HOURS": env.int("PREAU_EMAIL_VERIFICATION_HOURS", default=48),
     "SESSION_IDLE_TIMEOUT": env.int("PREAU_SESSION_IDLE_TIMEOUT", default=4 * 3600),
     "SESSION_ABSOLUTE_TIMEOUT": env.int("PREAU_SESSION_ABSOLUTE_TIMEOUT", default=8 * 3600),
+    # Recovery and SMS (preau.recovery, preau.notify.sms): see docs/recovery.md.
+    "RECOVERY_LINK_MINUTES": env.int("PREAU_RECOVERY_LINK_MINUTES", default=60),
+    "RECOVERY_CODE_MINUTES": env.int("PREAU_RECOVERY_CODE_MINUTES", default=10),
+    "SMS_BACKEND": env.str("PREAU_SMS_BACKEND", default="console"),
+    "SMS_FILE_PATH": env.str("PREAU_SMS_FILE_PATH", default=""),
+    "SMS_SENDER": env.str("PREAU_SMS_SENDER", default=""),
+    "SMS_HTTP": {
+        "URL": env.str("PREAU_SMS_HTTP_URL", default=""),
+        "METHOD": env.str("PREAU_SMS_HTTP_METHOD", default="POST"),
+        "FORMAT": env.str("PREAU_SMS_HTTP_FORMAT", default="json"),
+        "USERNAME": env.str("PREAU_SMS_HTTP_USERNAME", default=""),
+        "PASSWORD": env.str("PREAU_SMS_HTTP_PASSWORD", default=""),
+        "TOKEN": env.str("PREAU_SMS_HTTP_TOKEN", default=""),
+        "HEADERS": env.json("PREAU_SMS_HTTP_HEADERS", default={}),
+        "PAYLOAD": env.json(
+            "PREAU_SMS_HTTP_PAYLOAD", default={"to": "{to}", "text": "{text}", "sender": "{sender}"}
+        ),
+        "TIMEOUT": env.float("PREAU_SMS_HTTP_TIMEOUT", default=10.0),
+    },
+    # The sign-in choices as JSON (a list of {"code", "label", "hint", "url"}); unset: the
+    # defaults of preau.conf.
+    **(
+        {"SIGNIN_CHOICES": env.json("PREAU_SIGNIN_CHOICES")}
+        if env.str("PREAU_SIGNIN_CHOICES", default="")
+        else {}
+    ),
 }
 
 # --- OpenID Connect provider (django-oauth-toolkit; see preau.sso.oidc, docs/oidc-integration.md)

@@ -50,5 +50,5 @@ def test_subject_is_one_line_whatever_the_context() -> None:
 
 
 def test_unknown_channel_is_a_configuration_error() -> None:
-    with pytest.raises(ImproperlyConfigured, match="sms"):
-        channel_get("sms")
+    with pytest.raises(ImproperlyConfigured, match="fax"):
+        channel_get("fax")
