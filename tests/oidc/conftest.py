@@ -96,6 +96,10 @@ def active_account(login: str, **fields: Any) -> Account:
 
 @pytest.fixture
 def student(establishment: Establishment) -> Account:
+    return make_student(establishment)
+
+
+def make_student(establishment: Establishment) -> Account:
     """Léa, an activated pupil of 3A with a proven e-mail address."""
     account = active_account(
         "lea.bernard",
