@@ -164,7 +164,7 @@ def test_without_service_the_page_says_the_session_is_open(
 )
 @pytest.mark.parametrize("signed", [False, True])
 @pytest.mark.parametrize("gateway", [False, True])
-def test_an_unregistered_address_is_refused_and_never_redirected_to(
+def test_an_unregistered_address_is_refused_and_never_redirected_to(  # noqa: PLR0917
     client: Client, student: Account, vie_scolaire: Any, service: str, signed: bool, gateway: bool
 ) -> None:
     if signed:

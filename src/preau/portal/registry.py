@@ -95,7 +95,7 @@ def _load(version: str) -> _Snapshot:
                 patterns=tuple((p.kind, p.value) for p in service.patterns.all()),
             )
         )
-    return _Snapshot(version=version, loaded_at=time.monotonic(), services=tuple(services))
+    return _Snapshot(version=version, loaded_at=time.time(), services=tuple(services))
 
 
 def registry_services() -> tuple[RegisteredService, ...]:
@@ -107,11 +107,7 @@ def registry_services() -> tuple[RegisteredService, ...]:
         version = cache.get(VERSION_KEY) or ""
     snapshot = _snapshot
     ttl = float(preau_setting("PORTAL_REGISTRY_TTL"))
-    if (
-        snapshot is None
-        or snapshot.version != version
-        or time.monotonic() - snapshot.loaded_at > ttl
-    ):
+    if snapshot is None or snapshot.version != version or time.time() - snapshot.loaded_at > ttl:
         with _lock:
             snapshot = _snapshot = _load(version)
     return snapshot.services
