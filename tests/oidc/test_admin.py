@@ -11,7 +11,9 @@ from django.test import Client
 from oauth2_provider.models import Application
 
 from preau.directory.models import Account
+from preau.portal.models import Category, Service
 from preau.sso.oidc.hashers import ALGORITHM
+from preau.sso.oidc.models import ClientService
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +25,24 @@ def operator(db: object) -> Account:
     )
 
 
+def inline(service: str = "") -> dict[str, str]:
+    """The admin's inline form linking the client to its portal service."""
+    return {
+        "preau_service-TOTAL_FORMS": "1",
+        "preau_service-INITIAL_FORMS": "0",
+        "preau_service-MIN_NUM_FORMS": "0",
+        "preau_service-MAX_NUM_FORMS": "1",
+        "preau_service-0-service": service,
+    }
+
+
 def test_the_operator_registers_a_first_party_client(client: Client, operator: Account) -> None:
+    service = Service.objects.create(
+        name="Vie scolaire",
+        slug="vie-scolaire",
+        category=Category.objects.create(name="Scolarité test"),
+        protocol=Service.Protocol.OIDC,
+    )
     client.force_login(operator)
     page = client.get("/operateur/oauth2_provider/application/add/")
     assert page.status_code == 200
@@ -48,6 +67,7 @@ def test_the_operator_registers_a_first_party_client(client: Client, operator: A
             "allowed_origins": "",
             "authorization_grant_type": "authorization-code",
             "algorithm": "RS256",
+            **inline(service=str(service.pk)),
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -56,6 +76,7 @@ def test_the_operator_registers_a_first_party_client(client: Client, operator: A
     assert application.algorithm == "RS256"
     assert application.client_secret.startswith(ALGORITHM + "$")
     assert check_password(secret.group(1), application.client_secret)
+    assert ClientService.objects.get(application=application).service == service
     assert client.get("/operateur/oauth2_provider/application/").status_code == 200
 
 
@@ -85,6 +106,7 @@ def test_a_redirect_uri_in_http_is_refused_by_default(
             "redirect_uris": "http://clair.example/cb",
             "authorization_grant_type": "authorization-code",
             "algorithm": "RS256",
+            **inline(),
         },
     )
     assert response.status_code == 200

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.forms import ApplicationForm
 from oauth2_provider.models import AbstractApplication
 
-from preau.sso.oidc.models import Subject
+from preau.sso.oidc.models import ClientService, Subject
 
 HELP = {
     "name": _("Nom du service tel que les personnes le voient sur la page de consentement."),
@@ -64,8 +64,18 @@ class PreauApplicationForm(ApplicationForm):
             self.fields["algorithm"].required = True
 
 
+class ClientServiceInline(admin.StackedInline):
+    """Link the client to its service of the portal registry (a service of protocol OIDC)."""
+
+    model = ClientService
+    fields = ("service",)
+    max_num = 1
+    extra = 1
+
+
 class ApplicationAdmin(admin.ModelAdmin):
     form = PreauApplicationForm
+    inlines = (ClientServiceInline,)
     list_display = ("name", "client_id", "client_type", "skip_authorization", "updated")
     list_filter = ("client_type", "skip_authorization")
     search_fields = ("name", "client_id", "redirect_uris")

@@ -54,3 +54,37 @@ class Subject(models.Model):
 
     def __str__(self) -> str:
         return self.sub
+
+
+class ClientService(models.Model):
+    """The service of the portal registry (preau.portal) an OpenID Connect client is: the tile
+    of "Mes services" that opens it, and who may sign in to it (the service's profiles and
+    establishments). A client linked to no service is open to everyone."""
+
+    application = models.OneToOneField(
+        APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preau_service",
+        verbose_name=_("client OpenID Connect"),
+    )
+    service = models.OneToOneField(
+        "portal.Service",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="oidc_client",
+        limit_choices_to={"protocol": "oidc"},
+        verbose_name=_("service du portail"),
+        help_text=_(
+            "Service de protocole OpenID Connect du registre : seules les personnes à qui il "
+            "est ouvert (profils, établissements) peuvent s'y connecter."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("service du portail")
+        verbose_name_plural = _("service du portail")
+
+    def __str__(self) -> str:
+        return str(self.service or "")

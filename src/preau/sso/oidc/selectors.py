@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from preau.directory.models import Account, Establishment, Membership, SchoolClass
-from preau.sso.oidc.models import Subject
+from preau.sso.oidc.models import ClientService, Subject
 
 # Where "Mes portails" (preau.portal) keeps the establishment a person with several has
 # chosen: its UAI. The establishment of the ``ent`` claims is the one chosen when the person
@@ -51,3 +51,25 @@ def establishment_current(
 
 def subject_of(*, account: Account, application: Any) -> Subject | None:
     return Subject.objects.filter(account=account, application=application).first()
+
+
+def client_refusal(*, account: Account, application: Any) -> str:
+    """Why ``account`` may not sign in to ``application`` ("" when it may): the portal service
+    the client is linked to is inactive ("inactive") or not open to the person's profiles in
+    their establishments ("profile"), as the CAS server decides for its services."""
+    from preau.portal.registry import registry_get
+    from preau.portal.selectors import memberships_current as portal_memberships
+
+    service_id = (
+        ClientService.objects.filter(application=application)
+        .values_list("service_id", flat=True)
+        .first()
+    )
+    if service_id is None:
+        return ""
+    registered = registry_get(service_id)
+    if registered is None:
+        return "inactive"
+    if not registered.allows(portal_memberships(account)):
+        return "profile"
+    return ""

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
@@ -33,7 +34,7 @@ from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from preau.activation.selectors import required_actions_pending
 from preau.signin.services import signout
-from preau.sso.oidc.selectors import establishment_current
+from preau.sso.oidc.selectors import client_refusal, establishment_current
 from preau.sso.oidc.services import authorization_deny_record, authorization_record
 
 S256 = "S256"
@@ -56,6 +57,9 @@ class AuthorizeView(AuthorizationView):
                 reverse("activation:continue") + "?" + urlencode({"next": request.get_full_path()})
             )
             return HttpResponseRedirect(target)
+        refused = self._refusal(request, request.GET.get("client_id"))
+        if refused is not None:
+            return refused
         if "consent" in prompt:
             query = request.GET.copy()
             query["approval_prompt"] = "force"
@@ -65,7 +69,26 @@ class AuthorizeView(AuthorizationView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if required_actions_pending(request.user, request.session):
             return HttpResponseRedirect(reverse("activation:continue"))
+        refused = self._refusal(request, request.POST.get("client_id"))
+        if refused is not None:
+            return refused
         return super().post(request, *args, **kwargs)
+
+    def _refusal(self, request: HttpRequest, client_id: str | None) -> HttpResponse | None:
+        """A page saying the service is not open to this person (its portal service's
+        profiles and establishments), as the CAS server says it; never a redirection."""
+        application = get_application_model().objects.filter(client_id=client_id or "").first()
+        if application is None:
+            return None  # django-oauth-toolkit answers an unknown client
+        reason = client_refusal(account=request.user, application=application)  # type: ignore[arg-type]
+        if not reason:
+            return None
+        return render(
+            request,
+            "oidc/refused.html",
+            {"application": application, "reason": reason},
+            status=403,
+        )
 
     def validate_authorization_request(self, request: HttpRequest) -> tuple[Any, Any]:
         """oauthlib's checks, then PKCE with S256 only (RFC 9700: ``plain`` protects nothing
