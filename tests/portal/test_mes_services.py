@@ -24,7 +24,9 @@ def catalogue(establishment: Establishment) -> None:
     messagerie = register(
         "Messagerie", ("prefix", "https://mail.test/"), launch_url="https://mail.test/"
     )
-    messagerie.category = Category.objects.get(name="Communication")
+    messagerie.category, _ = Category.objects.get_or_create(
+        name="Communication", defaults={"order": 20}
+    )
     messagerie.save()
     register(
         "Cahier de textes (enseignants)",

@@ -116,7 +116,7 @@ def test_a_launch_address_takes_the_uai(establishment: Any) -> None:
     service = Service(
         name="PRONOTE",
         slug="pronote",
-        category=Category.objects.first(),
+        category=Category.objects.get_or_create(name="Scolarité")[0],
         launch_url="https://{uai}.index-education.net/pronote/",
     )
     service.full_clean()
@@ -129,7 +129,7 @@ def test_a_launch_address_takes_the_uai(establishment: Any) -> None:
 def test_the_operator_registers_a_service_in_the_admin(client: Client) -> None:
     operator = Account.objects.create_superuser("operateur", "x", last_name="ENT", first_name="Op")
     client.force_login(operator)
-    category = Category.objects.get(name="Scolarité")
+    category = Category.objects.get_or_create(name="Scolarité")[0]
     form = {
         "name": "Cahier de textes",
         "slug": "cahier",

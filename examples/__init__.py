@@ -1,0 +1,1 @@
+"""Example services that sign in through Préau (not part of the ``preau`` package)."""
