@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from preau.activation.models import CharterVersion
@@ -177,12 +179,19 @@ def test_a_person_with_nothing_pending_goes_straight_through_continue(
 
 
 def test_once_clear_a_page_costs_no_required_actions_query(
-    client: Client, active: Account, django_assert_max_num_queries: Any
+    client: Client, active: Account, charter: CharterVersion
 ) -> None:
+    charter_accept(actor=active, account=active, version=charter)
     sign_in(client, "claire.martin", "Tournesol#42b")
-    client.get("/")
-    with django_assert_max_num_queries(2):  # the session and the account, nothing else
-        assert client.get("/").status_code == 200
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/mon-compte/sessions").status_code == 200
+    assert any("activation_charteracceptance" in q["sql"] for q in first.captured_queries)
+    with CaptureQueriesContext(connection) as later:
+        assert client.get("/mon-compte/sessions").status_code == 200
+    assert not any(
+        'FROM "activation_' in q["sql"] or '"directory_membership"' in q["sql"]
+        for q in later.captured_queries
+    )
 
 
 def test_signing_in_again_derives_the_actions_again(
