@@ -112,3 +112,25 @@ def test_the_home_page_asks_to_sign_in(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith("/connexion")
+
+
+def test_preau_demo_registers_the_example_service_once(client: Client) -> None:
+    from preau.demo.services import demo_load
+    from preau.portal.models import Service, ServicePattern
+    from preau.portal.registry import registry_match
+
+    credentials = demo_load(students=1, guardians=0)
+    demo_load(students=0, guardians=0)
+    service = Service.objects.get(slug="vie-scolaire-demo")
+    assert ServicePattern.objects.filter(service=service).count() == 1
+    assert registry_match("http://127.0.0.1:8001/login") is not None
+    membership = Membership.objects.filter(
+        establishment=credentials.establishment, profile="eleve"
+    ).first()
+    assert membership is not None
+    student = membership.account
+    student.state = student.State.ACTIVE  # first connection done
+    student.save(update_fields=["state"])
+    client.force_login(student)
+    names = [t.name for g in client.get("/").context["groups"] for t in g.tiles]
+    assert names == ["Vie scolaire (démonstration)"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from preau.directory.models import Account, Establishment, Membership
 from preau.directory.services import establishment_create, local_admin_set
+from preau.portal.services import demo_service_register
 from preau.provisioning.imports import ImportReport, import_run
 from preau.provisioning.services import activation_code_issue
 
@@ -65,6 +66,8 @@ def demo_load(*, students: int = 2, guardians: int = 1) -> DemoCredentials:
     with transaction.atomic():
         admin = _demo_admin(establishment)
         _demo_operator()
+    # The example CAS service (python -m examples.vie_scolaire, on 127.0.0.1:8001).
+    demo_service_register()
     credentials = DemoCredentials(
         establishment=establishment,
         admin_login=admin.login,
