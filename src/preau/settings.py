@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "preau.lifecycle",
     "preau.activation",
     "preau.account",
+    "preau.recovery",
     "oauth2_provider",
     "preau.sso.oidc",
     "preau.portal",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cas/", include("preau.sso.cas.urls")),
     path("", include("preau.signin.urls")),
     path("", include("preau.activation.urls")),
+    path("", include("preau.recovery.urls")),
     path("mon-compte/", include("preau.account.urls")),
     path("console/", include("preau.console.urls")),
     path("operateur/", admin.site.urls),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from preau.console import views
+from preau.console import views, views_actions, views_help
 
 app_name = "console"
 
@@ -13,4 +13,37 @@ urlpatterns = [
     path("<str:uai>/import/<uuid:pk>/", views.import_detail, name="import_detail"),
     path("<str:uai>/import/<uuid:pk>/confirmer", views.import_confirm, name="import_confirm"),
     path("<str:uai>/courriers/", views.letters, name="letters"),
+    # Help requests and account actions (preau.recovery's school side).
+    path("<str:uai>/demandes/", views_help.help_requests, name="help_requests"),
+    path("<str:uai>/demandes/<int:pk>/", views_help.help_request_detail, name="help_request"),
+    path(
+        "<str:uai>/demandes/<int:pk>/etat",
+        views_help.help_request_status,
+        name="help_request_status",
+    ),
+    path(
+        "<str:uai>/comptes/<str:login>/nouveau-code",
+        views_actions.account_reissue,
+        name="account_reissue",
+    ),
+    path(
+        "<str:uai>/comptes/<str:login>/changer-mot-de-passe",
+        views_actions.account_password_demand,
+        name="account_password_demand",
+    ),
+    path(
+        "<str:uai>/comptes/<str:login>/desactiver",
+        views_actions.account_deactivate,
+        name="account_deactivate",
+    ),
+    path(
+        "<str:uai>/comptes/<str:login>/reactiver",
+        views_actions.account_reactivate,
+        name="account_reactivate",
+    ),
+    path(
+        "<str:uai>/comptes/<str:login>/debloquer",
+        views_actions.account_throttles_lift,
+        name="account_throttles_lift",
+    ),
 ]

@@ -1,0 +1,29 @@
+"""A password change asked for by the school becomes a required action at sign-in.
+
+Whatever opened the session (the sign-in page, CAS, a federation later: all go through
+``django.contrib.auth``), a pending :class:`~preau.recovery.models.PasswordChangeDemand` marks the
+session with the activation app's ``PASSWORD_CHANGE_SESSION_KEY``: ``UPDATE_PASSWORD`` is then
+pending before any page or service, and choosing the password clears the mark (and meets the
+demand, see ``recovery.selectors.password_change_demanded``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from preau.activation.middleware import required_actions_forget
+from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
+from preau.directory.models import Account
+from preau.recovery.selectors import password_change_demanded
+
+
+@receiver(user_logged_in, dispatch_uid="preau.recovery.password_change_demand")
+def _password_change_demand(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is None or not isinstance(user, Account) or not hasattr(request, "session"):
+        return
+    if password_change_demanded(user):
+        request.session[PASSWORD_CHANGE_SESSION_KEY] = True
+        required_actions_forget(request.session)
