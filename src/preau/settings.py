@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The sign-in choice ("Vous êtes…") remembered on the device: see preau.signin.wayf.
+    "preau.signin.wayf.SigninChoiceMiddleware",
     # Idle and absolute session timeouts, then the required actions (charter, first
     # connection) before any page: see preau.account.sessions, preau.activation.middleware.
     "preau.account.sessions.SessionTimeoutMiddleware",
