@@ -27,6 +27,19 @@ from tests.oidc.conftest import PASSWORD, RegisteredClient, make_student, regist
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CALLBACK = "https://vie-scolaire.example/oidc/callback"
+# HTTP sessions of the running test, closed when it ends: a live-server thread holding a
+# kept-alive connection must not outlive the test (it would close the shared in-memory
+# SQLite connection from its own thread).
+_OPEN: list[requests.Session] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sessions() -> Any:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 GOODBYE = "https://vie-scolaire.example/au-revoir"
 
 
@@ -63,6 +76,7 @@ class Browser:
     def __init__(self, server: str) -> None:
         self.server = server
         self.http = requests.Session()
+        _OPEN.append(self.http)
 
     def go(self, url: str, *, data: dict[str, str] | None = None) -> requests.Response:
         """GET (or POST ``data``) then follow redirections while they stay on Préau; the last
@@ -120,13 +134,15 @@ def service(issuer: str) -> RegisteredClient:
 
 
 def rp_session(client: RegisteredClient, scope: str) -> OAuth2Session:
-    return OAuth2Session(
+    session = OAuth2Session(
         client.client_id,
         client.secret,
         scope=scope,
         redirect_uri=client.redirect_uri,
         code_challenge_method="S256",
     )
+    _OPEN.append(session)
+    return session
 
 
 def verified_id_token(
@@ -363,6 +379,7 @@ def test_an_unregistered_redirect_uri_is_never_followed(
         redirect_uri="https://evil.example/callback",
         code_challenge_method="S256",
     )
+    _OPEN.append(evil)
     url, _ = evil.create_authorization_url(
         metadata["authorization_endpoint"], code_verifier=secrets.token_urlsafe(48)
     )

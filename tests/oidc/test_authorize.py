@@ -230,3 +230,14 @@ def test_a_tampered_consent_form_with_a_plain_challenge_gets_no_code(
     response = client.post("/oidc/authorize", {**form, "allow": "on"})
     assert "code" not in query_of(response["Location"])
     assert not Grant.objects.exists()
+
+
+def test_prompt_login_asks_for_the_password_again(
+    client: Client, rp: RegisteredClient, student: Account
+) -> None:
+    client.force_login(student)
+    response = client.get(authorize_url(rp, challenge=pkce(), prompt="login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/connexion?next=")
+    assert "prompt" not in query_of(query_of(response["Location"])["next"])
+    assert not Grant.objects.exists()

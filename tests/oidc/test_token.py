@@ -13,7 +13,9 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
+from preau.audit.models import AuditEvent
 from preau.directory.models import Account
+from preau.sso.oidc.models import RedeemedCode
 from tests.oidc.conftest import RegisteredClient, code_for, exchange, pkce, register_client
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,66 @@ def test_a_code_is_exchanged_once_for_tokens(
     replayed = exchange(client, rp, code, challenge.verifier)
     assert replayed.status_code == 400
     assert error_of(replayed) == "invalid_grant"
+
+
+def test_a_replayed_code_revokes_the_tokens_it_gave(
+    client: Client, rp: RegisteredClient, student: Account
+) -> None:
+    client.force_login(student)
+    challenge = pkce()
+    code = code_for(client, rp, challenge)
+    first = json.loads(exchange(client, rp, code, challenge.verifier).content)
+    refreshed = client.post(
+        "/oidc/token",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": rp.client_id,
+            "client_secret": rp.secret,
+        },
+    )
+    assert refreshed.status_code == 200
+    second = json.loads(refreshed.content)
+    bearer = f"Bearer {second['access_token']}"
+    assert Client().get("/oidc/userinfo", HTTP_AUTHORIZATION=bearer).status_code == 200
+    other = json.loads(
+        exchange(client, rp, code_for(client, rp, (c := pkce())), c.verifier).content
+    )
+
+    replayed = exchange(client, rp, code, challenge.verifier)
+    assert error_of(replayed) == "invalid_grant"
+    # Every token of that code's family is dead, the refreshed ones included…
+    assert Client().get("/oidc/userinfo", HTTP_AUTHORIZATION=bearer).status_code == 401
+    again = client.post(
+        "/oidc/token",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": second["refresh_token"],
+            "client_id": rp.client_id,
+            "client_secret": rp.secret,
+        },
+    )
+    assert error_of(again) == "invalid_grant"
+    # …the tokens of another sign-in are not.
+    other_bearer = f"Bearer {other['access_token']}"
+    assert Client().get("/oidc/userinfo", HTTP_AUTHORIZATION=other_bearer).status_code == 200
+    event = AuditEvent.objects.get(action="oidc.code_replayed")
+    assert event.target == student
+    assert RedeemedCode.objects.count() == 2
+    assert code not in RedeemedCode.objects.values_list("code_digest", flat=True)
+
+
+def test_redeemed_codes_are_forgotten_when_their_tokens_are_dead(
+    client: Client, rp: RegisteredClient, student: Account
+) -> None:
+    client.force_login(student)
+    challenge = pkce()
+    exchange(client, rp, code_for(client, rp, challenge), challenge.verifier)
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=10)):
+        client.force_login(student)  # the first session has timed out
+        challenge = pkce()
+        exchange(client, rp, code_for(client, rp, challenge), challenge.verifier)
+        assert RedeemedCode.objects.count() == 1
 
 
 def test_a_wrong_pkce_verifier_is_refused(

@@ -88,3 +88,26 @@ class ClientService(models.Model):
 
     def __str__(self) -> str:
         return str(self.service or "")
+
+
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged for tokens (its keyed digest only), kept while
+    those tokens may live: when the code comes back, the tokens it gave are revoked (RFC 6749
+    §4.1.2: whoever replays it may have stolen it)."""
+
+    code_digest = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(APPLICATION_MODEL, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # The refresh-token family started by the exchange (rotation keeps it), and the first
+    # access token's digest, as django-oauth-toolkit stores them.
+    token_family = models.UUIDField(null=True)
+    access_token_checksum = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("code échangé")
+
+    def __str__(self) -> str:
+        return self.code_digest[:12]

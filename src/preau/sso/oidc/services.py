@@ -5,16 +5,21 @@ Each function runs in one transaction and writes its audit event.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.settings import oauth2_settings
 
 from preau.audit.services import audit_record
 from preau.directory.models import Account, Establishment
-from preau.sso.oidc.models import Subject
+from preau.sso.oidc.models import RedeemedCode, Subject
 
 
 def _new_sub() -> str:
@@ -78,3 +83,66 @@ def authorization_deny_record(*, actor: Account, application: Any, request: Http
         request=request,
         data={"client_id": application.client_id, "client": application.name},
     )
+
+
+def code_digest(code: str) -> str:
+    return salted_hmac("preau.sso.oidc.code", code, algorithm="sha256").hexdigest()
+
+
+def token_checksum(token: str) -> str:
+    """How django-oauth-toolkit finds a token by its value (an unkeyed SHA-256)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def code_redeemed_record(
+    *, code: str, application: Any, account: Any, access_token: str, refresh_token: str
+) -> None:
+    """Remember that ``code`` was exchanged, and for which tokens, while they may live (no
+    audit event: the authorization was recorded when the code was issued). Rows past their
+    time are deleted on the way."""
+    now = timezone.now()
+    lifetime = int(oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS) + int(
+        oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS or 0
+    )
+    family = None
+    if refresh_token:
+        family = (
+            RefreshToken.objects.filter(token_checksum=token_checksum(refresh_token))
+            .values_list("token_family", flat=True)
+            .first()
+        )
+    with transaction.atomic():
+        RedeemedCode.objects.filter(expires_at__lt=now).delete()
+        RedeemedCode.objects.create(
+            code_digest=code_digest(code),
+            application=application,
+            account=account if getattr(account, "pk", None) else None,
+            token_family=family,
+            access_token_checksum=token_checksum(access_token) if access_token else "",
+            expires_at=now + dt.timedelta(seconds=lifetime),
+        )
+
+
+def code_replay_revoke(*, code: str, application: Any) -> bool:
+    """``code`` was presented again: revoke every token its first exchange gave (the refresh
+    family and its access tokens) and record the event. False when the code was never
+    exchanged (garbage or an expired code: nothing to revoke)."""
+    redeemed = (
+        RedeemedCode.objects.filter(code_digest=code_digest(code), application=application)
+        .select_related("account")
+        .first()
+    )
+    if redeemed is None:
+        return False
+    with transaction.atomic():
+        if redeemed.token_family is not None:
+            RefreshToken.revoke_family(redeemed.token_family)
+        if redeemed.access_token_checksum:
+            AccessToken.objects.filter(token_checksum=redeemed.access_token_checksum).delete()
+        audit_record(
+            action="oidc.code_replayed",
+            actor=None,
+            target=redeemed.account,
+            data={"client_id": application.client_id, "client": application.name},
+        )
+    return True

@@ -7,7 +7,7 @@ from typing import Any
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from preau.sso.oidc.claims import SUPPORTED_CLAIMS, claims_for
-from preau.sso.oidc.services import subject_ensure
+from preau.sso.oidc.services import code_redeemed_record, code_replay_revoke, subject_ensure
 
 
 def _usable(user: Any) -> bool:
@@ -39,7 +39,29 @@ class PreauOAuth2Validator(OAuth2Validator):
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
-        return bool(valid) and _usable(request.user)
+        if not valid:
+            # A code exchanged before: whoever replays it may have stolen it.
+            code_replay_revoke(code=code, application=client)
+            return False
+        return _usable(request.user)
+
+    def save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        saved = super().save_bearer_token(token, request, *args, **kwargs)
+        request.preau_issued = (token.get("access_token", ""), token.get("refresh_token", ""))
+        return saved
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        access_token, refresh_token = getattr(request, "preau_issued", ("", ""))
+        code_redeemed_record(
+            code=code,
+            application=request.client,
+            account=request.user,
+            access_token=access_token,
+            refresh_token=refresh_token,
+        )
 
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
