@@ -154,6 +154,9 @@ DEFAULTS: dict[str, Any] = {
     # After a sign-in, a ticket asked with renew=true within this many seconds counts as issued
     # from primary credentials (the first-connection steps may come in between).
     "CAS_RENEW_WINDOW_SECONDS": 300,
+    # A person's memberships (profiles, establishments, classes: access to services and the
+    # released attributes) are re-read at most this many seconds apart within a session.
+    "CAS_MEMBERSHIP_CACHE_SECONDS": 60,
     # The proxy callback (pgtUrl) must answer within this many seconds.
     "CAS_PROXY_CALLBACK_TIMEOUT": 5,
     # CA bundle (PEM file) to verify proxy callbacks' certificates; empty: the system's CAs.
