@@ -18,7 +18,7 @@ from examples.vie_scolaire import VieScolaire
 
 from preau.directory.models import Account, Establishment
 from tests.interop.conftest import _QuietHandler, _ThreadingServer
-from tests.sso.conftest import PASSWORD, make_person, register
+from tests.sso.conftest import PASSWORD, _fresh_registry, make_person, register  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS = Path(os.environ.get("PREAU_SCREENSHOTS", tempfile.gettempdir()))

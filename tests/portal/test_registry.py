@@ -106,7 +106,11 @@ def test_other_processes_reload_after_the_ttl(settings: Any) -> None:
     from preau.portal import registry
 
     registry.registry_services()
-    register("Nouveau", ("prefix", "https://new.test/"))  # not committed: no bump
+    service = Service.objects.create(
+        name="Nouveau", slug="nouveau", category=Category.objects.get_or_create(name="Scolarité")[0]
+    )
+    ServicePattern.objects.create(service=service, kind="prefix", value="https://new.test/")
+    # Not committed, so no bump: this process still has its snapshot, as another would.
     assert registry_match("https://new.test/app") is None
     with time_machine.travel(time.time() + 11, tick=False):
         assert registry_match("https://new.test/app") is not None

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from preau.directory.models import Account, Establishment, Membership, SchoolClass
 from preau.portal.models import Category, Service, ServicePattern
+from preau.portal.registry import registry_forget
 
 PASSWORD = "Correct-Horse-Battery-9"
 VIE_SCOLAIRE = "https://vie-scolaire.test/"
@@ -21,6 +22,12 @@ PRONOTE = "https://0750654d.index-education.net/pronote/"
 @pytest.fixture(autouse=True)
 def _cheap_argon2(settings: Any) -> None:
     settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry() -> None:
+    """Each test starts from its own registry (a process keeps a snapshot between requests)."""
+    registry_forget()
 
 
 def make_person(
@@ -98,6 +105,8 @@ def register(
     )
     for kind, value in patterns:
         ServicePattern.objects.create(service=service, kind=kind, value=value)
+    # Inside a test's transaction nothing commits: make this process see the service now.
+    registry_forget()
     return service
 
 

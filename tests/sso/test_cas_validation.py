@@ -274,3 +274,56 @@ def test_saml_failures(signed_in: Client, vie_scolaire: Any) -> None:
     bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
     assert "INVALID_REQUEST" in saml(signed_in, bomb)
     assert signed_in.get("/cas/samlValidate").status_code == 405
+
+
+def test_the_first_ticket_of_each_service_in_a_session_is_audited(
+    signed_in: Client, vie_scolaire: Any, pronote: Any
+) -> None:
+    from preau.audit.models import AuditEvent
+
+    for _ in range(3):
+        issue(signed_in)
+    issue(signed_in, PRONOTE)
+    events = AuditEvent.objects.filter(action="cas.ticket.issue").order_by("pk")
+    assert [e.data["service"] for e in events] == ["vie-scolaire", "pronote"]
+    assert ServiceTicket.objects.count() == 4  # every ticket stays a row until purged
+
+
+def test_attributes_follow_a_class_change_within_the_cache_delay(
+    signed_in: Client, student: Account, vie_scolaire: Any
+) -> None:
+    from preau.directory.models import Membership, SchoolClass
+
+    assert "<cas:classes>3A</cas:classes>" in get(
+        signed_in, "/cas/p3/serviceValidate", service=VIE_SCOLAIRE, ticket=issue(signed_in)
+    )
+    membership = Membership.objects.get(account=student)
+    membership.classes.set(
+        [
+            SchoolClass.objects.create(
+                establishment=membership.establishment, school_year=2026, code="3B"
+            )
+        ]
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61)):
+        body = get(
+            signed_in, "/cas/p3/serviceValidate", service=VIE_SCOLAIRE, ticket=issue(signed_in)
+        )
+    assert "<cas:classes>3B</cas:classes>" in body
+
+
+def test_expired_tickets_and_ended_sessions_are_purged(
+    signed_in: Client, vie_scolaire: Any
+) -> None:
+    from preau.sso.cas.models import SsoSession
+    from preau.sso.cas.services import cas_tickets_purge
+
+    ticket = issue(signed_in)
+    get(signed_in, "/cas/serviceValidate", service=VIE_SCOLAIRE, ticket=ticket)
+    issue(signed_in)  # never validated
+    assert cas_tickets_purge() == 0
+    later = timezone.now() + dt.timedelta(seconds=11)
+    assert cas_tickets_purge(now=later) == 1  # the unvalidated one; the other serves logout
+    signed_in.get("/cas/logout")
+    assert cas_tickets_purge(now=later) == 2  # the ended SSO session and its ticket
+    assert not SsoSession.objects.exists()

@@ -3,8 +3,9 @@ their address patterns, so that matching a ``service`` address costs no database
 
 Every change of a service or pattern bumps a version number in the shared cache (see
 :mod:`preau.portal.receivers`); a process reloads its snapshot when the version it sees
-differs from the one it loaded, and in any case after ``PORTAL_REGISTRY_TTL`` seconds (with a
-local-memory cache other processes do not see the bump, so the TTL bounds their delay).
+differs from the one it loaded (it reads the version at most once a second), and in any case
+after ``PORTAL_REGISTRY_TTL`` seconds (with a local-memory cache other processes do not see the
+bump, so the TTL bounds their delay). The process that made the change sees it at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from preau.conf import preau_setting
 from preau.portal.patterns import pattern_matches
 
 VERSION_KEY = "portal:registry:version"
+# The shared version is read at most this often by a process (seconds): matching a service
+# address then costs no round trip at all on most requests.
+VERSION_CHECK_SECONDS = 1.0
 MAX_URL_LENGTH = 2048
 
 
@@ -53,22 +57,28 @@ class RegisteredService:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Snapshot:
     version: str
     loaded_at: float
     services: tuple[RegisteredService, ...]
+    checked_at: float = 0.0
 
 
 _lock = threading.Lock()
 _snapshot: _Snapshot | None = None
 
 
+def registry_forget() -> None:
+    """Drop this process's snapshot: the next match reads the registry again."""
+    global _snapshot  # noqa: PLW0603
+    _snapshot = None
+
+
 def registry_bump() -> None:
     """Tell every process that the registry changed (call after the change committed)."""
-    global _snapshot  # noqa: PLW0603
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    _snapshot = None
+    registry_forget()
 
 
 def _load(version: str) -> _Snapshot:
@@ -100,16 +110,24 @@ def _load(version: str) -> _Snapshot:
 
 def registry_services() -> tuple[RegisteredService, ...]:
     global _snapshot  # noqa: PLW0603
+    now = time.time()
+    snapshot = _snapshot
+    ttl = float(preau_setting("PORTAL_REGISTRY_TTL"))
+    if (
+        snapshot is not None
+        and now - snapshot.checked_at < VERSION_CHECK_SECONDS
+        and now - snapshot.loaded_at <= ttl
+    ):
+        return snapshot.services
     version = cache.get(VERSION_KEY)
     if version is None:
         # A fresh (or flushed) cache: start a version so that every process agrees again.
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         version = cache.get(VERSION_KEY) or ""
-    snapshot = _snapshot
-    ttl = float(preau_setting("PORTAL_REGISTRY_TTL"))
-    if snapshot is None or snapshot.version != version or time.time() - snapshot.loaded_at > ttl:
+    if snapshot is None or snapshot.version != version or now - snapshot.loaded_at > ttl:
         with _lock:
             snapshot = _snapshot = _load(version)
+    snapshot.checked_at = now
     return snapshot.services
 
 

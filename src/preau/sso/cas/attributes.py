@@ -21,7 +21,7 @@ from preau.directory.models import Account, Membership
 PRONOTE = "pronote"
 GENERIC = "generic"
 
-PRONOTE_CATEGORIES = {
+PRONOTE_CATEGORIES: dict[str, str] = {
     Membership.Profile.STUDENT: "National_1",
     Membership.Profile.GUARDIAN: "National_2",
     Membership.Profile.TEACHER: "National_3",
@@ -31,30 +31,35 @@ PRONOTE_CATEGORIES = {
 MULTI_VALUED = frozenset({"categories", "profile", "classes", "uai"})
 
 Attributes = dict[str, list[str]]
+# (establishment id, profile, UAI, class code or None): one row per class of each current
+# membership, read in one query (see membership_rows).
+MembershipRow = tuple[int, str, str, str | None]
 
 
-def _memberships(account: Account, establishment_id: int | None) -> list[Membership]:
+def membership_rows(account: Account) -> list[MembershipRow]:
+    """The account's current memberships with their classes, in one query."""
     today = timezone.localdate()
-    memberships = [
-        m
-        for m in Membership.objects.filter(account=account)
-        .select_related("establishment")
-        .prefetch_related("classes")
-        .order_by("establishment_id", "profile")
-        if m.end_date is None or m.end_date > today
+    return [
+        (establishment_id, profile, uai, code)
+        for establishment_id, profile, uai, code, end in Membership.objects.filter(account=account)
+        .order_by("establishment_id", "profile", "classes__code")
+        .values_list(
+            "establishment_id", "profile", "establishment__uai", "classes__code", "end_date"
+        )
+        if end is None or end > today
     ]
-    if establishment_id is not None:
-        here = [m for m in memberships if m.establishment_id == establishment_id]
-        return here or memberships
-    return memberships
 
 
 def _unique(values: list[str]) -> list[str]:
     return [v for v in dict.fromkeys(values) if v]
 
 
-def attributes_release(account: Account, preset: str, establishment_id: int | None) -> Attributes:
-    memberships = _memberships(account, establishment_id)
+def attributes_release(
+    account: Account, preset: str, establishment_id: int | None, rows: list[MembershipRow]
+) -> Attributes:
+    """The attributes of ``preset`` for ``account``, about ``establishment_id`` when the person
+    belongs to it (else about all their memberships)."""
+    here = [r for r in rows if r[0] == establishment_id] or rows
     if preset == PRONOTE:
         attributes: Attributes = {
             "nom": [account.last_name],
@@ -63,9 +68,7 @@ def attributes_release(account: Account, preset: str, establishment_id: int | No
             if account.birth_date
             else [],
             "codePostal": [account.postal_code],
-            "categories": _unique(
-                [PRONOTE_CATEGORIES.get(Membership.Profile(m.profile), "") for m in memberships]
-            ),
+            "categories": _unique([PRONOTE_CATEGORIES.get(r[1], "") for r in here]),
         }
     else:
         attributes = {
@@ -73,9 +76,9 @@ def attributes_release(account: Account, preset: str, establishment_id: int | No
             "givenName": [account.first_name],
             "sn": [account.last_name],
             "displayName": [account.get_full_name()],
-            "profile": _unique([m.profile for m in memberships]),
-            "uai": _unique([m.establishment.uai for m in memberships]),
-            "classes": _unique([c.code for m in memberships for c in m.classes.all()]),
+            "profile": _unique([r[1] for r in here]),
+            "uai": _unique([r[2] for r in here]),
+            "classes": _unique([r[3] or "" for r in here]),
             "mail": [account.email],
         }
     return {name: values for name, values in attributes.items() if any(values)}

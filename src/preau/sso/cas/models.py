@@ -64,6 +64,9 @@ class ServiceTicket(models.Model):
     from_new_login = models.BooleanField(default=False)
     # Proxy tickets: the proxies' callback addresses, the most recent first (§2.6.2).
     proxies = models.JSONField(default=list, blank=True)
+    # What the validation answers, computed at issuance (the person, the released attributes,
+    # when they signed in): validating is then one UPDATE … RETURNING, no other query.
+    snapshot = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     validated_at = models.DateTimeField(null=True, blank=True)

@@ -13,12 +13,15 @@ Every function here is the one place its rule is kept:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -27,13 +30,9 @@ from preau.audit.services import audit_record
 from preau.conf import preau_setting
 from preau.directory.models import Account
 from preau.portal.registry import RegisteredService, registry_get, registry_match
-from preau.portal.selectors import (
-    ESTABLISHMENT_SESSION_KEY,
-    memberships_current,
-    memberships_with_uai,
-)
+from preau.portal.selectors import ESTABLISHMENT_SESSION_KEY
 from preau.sso.cas import tickets
-from preau.sso.cas.attributes import attributes_release
+from preau.sso.cas.attributes import MembershipRow, attributes_release, membership_rows
 from preau.sso.cas.errors import CasError, Code
 from preau.sso.cas.models import ProxyGrantingTicket, ServiceTicket, SsoSession
 from preau.sso.cas.proxy import callback_deliver
@@ -46,6 +45,8 @@ logger = logging.getLogger(__name__)
 SSO_SESSION_KEY = "preau_cas_sso"
 # When the person last presented primary credentials (for renew=true, see the login view).
 PRIMARY_AUTH_KEY = "preau_cas_primary_at"
+# The person's memberships (with classes) for access checks and attributes, refreshed often.
+MEMBERSHIPS_KEY = "preau_cas_memberships"
 
 
 class NotAllowed(Exception):  # noqa: N818 - a refusal, not a crash
@@ -69,15 +70,17 @@ def normalize_service_url(url: str) -> str:
 # --- SSO session (TGT) ------------------------------------------------------------------------
 
 
-def sso_session_for(*, request: HttpRequest, now: datetime) -> int:
-    """The id of the SSO session of this signed-in browser, created at its first ticket."""
+def sso_session_for(*, request: HttpRequest, now: datetime) -> tuple[int, datetime | None]:
+    """The SSO session of this signed-in browser (its id and when the person signed in),
+    created at its first ticket."""
     session = request.session
     account = request.user
     if not isinstance(account, Account):
         raise NotAllowed("not signed in")
     held = session.get(SSO_SESSION_KEY)
     if isinstance(held, dict) and held.get("account") == account.pk and held.get("id"):
-        return int(held["id"])
+        at = held.get("authenticated_at")
+        return int(held["id"]), datetime.fromisoformat(at) if at else None
     tgt = tickets.ticket_new(tickets.GRANTING)
     from preau.account.sessions import SIGNED_IN_AT
 
@@ -90,20 +93,60 @@ def sso_session_for(*, request: HttpRequest, now: datetime) -> int:
         created_at=now,
         expires_at=now + timedelta(seconds=int(preau_setting("CAS_SSO_SESSION_SECONDS"))),
     )
-    session[SSO_SESSION_KEY] = {"id": row.pk, "account": account.pk, "tgt": tgt}
-    return int(row.pk)
+    session[SSO_SESSION_KEY] = {
+        "id": row.pk,
+        "account": account.pk,
+        "tgt": tgt,
+        "authenticated_at": authenticated_at.isoformat(),
+    }
+    return int(row.pk), authenticated_at
 
 
 def _establishment_for(
-    service: RegisteredService, memberships: list[tuple[int, str, str]], chosen_uai: Any
+    service: RegisteredService, rows: list[MembershipRow], chosen_uai: Any
 ) -> int | None:
     """The establishment the ticket speaks of: the current one ("Mes portails") when the
     service is open to the person there, else the first where it is."""
-    allowed = [(pk, uai) for pk, profile, uai in memberships if service.allows([(pk, profile)])]
+    allowed = [(pk, uai) for pk, profile, uai, _code in rows if service.allows([(pk, profile)])]
     chosen = next((pk for pk, uai in allowed if uai == chosen_uai), None)
     if chosen is not None:
         return chosen
     return allowed[0][0] if allowed else None
+
+
+def _snapshot(
+    account: Account,
+    service: RegisteredService,
+    establishment_id: int | None,
+    rows: list[MembershipRow],
+    authenticated_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "user": account.login,
+        "attributes": attributes_release(account, service.attribute_preset, establishment_id, rows),
+        "authenticated_at": authenticated_at.isoformat() if authenticated_at else None,
+    }
+
+
+def _allowed(service: RegisteredService, rows: list[MembershipRow]) -> bool:
+    return service.allows({(pk, profile) for pk, profile, _uai, _code in rows})
+
+
+def _membership_rows_cached(request: HttpRequest, account: Account) -> list[MembershipRow]:
+    """The person's memberships, kept in the session for ``CAS_MEMBERSHIP_CACHE_SECONDS``: a
+    change (a new class, a membership ended) reaches tickets within that delay."""
+    held = request.session.get(MEMBERSHIPS_KEY)
+    now = time.time()
+    ttl = float(preau_setting("CAS_MEMBERSHIP_CACHE_SECONDS"))
+    if (
+        isinstance(held, dict)
+        and held.get("account") == account.pk
+        and 0 <= now - float(held.get("at") or 0) < ttl
+    ):
+        return [tuple(row) for row in held.get("rows") or []]
+    rows = membership_rows(account)
+    request.session[MEMBERSHIPS_KEY] = {"account": account.pk, "at": now, "rows": rows}
+    return rows
 
 
 def service_ticket_issue(
@@ -113,18 +156,30 @@ def service_ticket_issue(
     service_url: str,
     from_new_login: bool,
 ) -> str:
-    """Issue an ``ST-`` for the signed-in person and ``service_url`` (one INSERT + audit, one
-    commit). Raises :class:`NotAllowed` when the service is not open to them."""
+    """Issue an ``ST-`` for the signed-in person and ``service_url``. Raises
+    :class:`NotAllowed` when the service is not open to them.
+
+    What validation will answer (user, attributes) is computed here and stored with the
+    ticket. The usual case is one INSERT: the memberships come from the session (refreshed
+    every minute), and the audit event is written for the first ticket of each service in an
+    SSO session (then with the SSO session itself when it starts); every ticket stays a row
+    (account, service, time) until ``cas_tickets_purge``."""
     account = request.user
     if not isinstance(account, Account) or not account.is_active:
         raise NotAllowed("not signed in")
-    memberships = memberships_with_uai(account)
-    if not service.allows([(pk, profile) for pk, profile, _uai in memberships]):
+    rows = _membership_rows_cached(request, account)
+    if not _allowed(service, rows):
         raise NotAllowed(service.slug)
     now = timezone.now()
     ticket = tickets.ticket_new(tickets.SERVICE)
-    with transaction.atomic():
-        sso_id = sso_session_for(request=request, now=now)
+    establishment_id = _establishment_for(
+        service, rows, request.session.get(ESTABLISHMENT_SESSION_KEY)
+    )
+    held = request.session.get(SSO_SESSION_KEY)
+    opened = list(held.get("services") or []) if isinstance(held, dict) else []
+    first_here = service.id not in opened or held.get("account") != account.pk  # type: ignore[union-attr]
+    with transaction.atomic() if first_here else contextlib.nullcontext():
+        sso_id, authenticated_at = sso_session_for(request=request, now=now)
         ServiceTicket.objects.create(
             digest=tickets.ticket_digest(ticket),
             kind=ServiceTicket.Kind.SERVICE,
@@ -132,20 +187,24 @@ def service_ticket_issue(
             sso_session_id=sso_id,
             service_id=service.id,
             service_url=service_url,
-            establishment_id=_establishment_for(
-                service, memberships, request.session.get(ESTABLISHMENT_SESSION_KEY)
-            ),
+            establishment_id=establishment_id,
             from_new_login=from_new_login,
+            snapshot=_snapshot(account, service, establishment_id, rows, authenticated_at),
             created_at=now,
             expires_at=now + _ticket_lifetime(),
         )
-        audit_record(
-            action="cas.ticket.issue",
-            actor=account,
-            target=account,
-            request=request,
-            data={"service": service.slug, "renew": from_new_login},
-        )
+        if first_here:
+            audit_record(
+                action="cas.ticket.issue",
+                actor=account,
+                target=account,
+                request=request,
+                data={"service": service.slug, "renew": from_new_login},
+            )
+            request.session[SSO_SESSION_KEY] = {
+                **request.session[SSO_SESSION_KEY],
+                "services": [*request.session[SSO_SESSION_KEY].get("services", []), service.id],
+            }
     return ticket
 
 
@@ -153,10 +212,66 @@ def service_ticket_issue(
 
 
 @dataclass
+class Consumed:
+    """A ticket row as the consuming UPDATE returned it."""
+
+    id: int
+    kind: str
+    account_id: int
+    sso_session_id: int | None
+    service_id: int
+    service_url: str
+    establishment_id: int | None
+    from_new_login: bool
+    fresh: bool  # not expired when consumed
+    proxies: list[str]
+    snapshot: dict[str, Any]
+
+
+@dataclass
 class Validated:
-    ticket: ServiceTicket
+    ticket: Consumed
     service: RegisteredService
     success: Success
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _consume(digest: str, ticket: str, now: datetime) -> Consumed | None:
+    """Mark the ticket validated, in one statement that also returns it (§3.1.1: whatever
+    the outcome). ``UPDATE … RETURNING`` works on PostgreSQL and SQLite ≥ 3.35; two nodes
+    racing on one ticket cannot both get it. A deactivated account's tickets match nothing."""
+    table = connection.ops.quote_name(ServiceTicket._meta.db_table)
+    accounts = connection.ops.quote_name(Account._meta.db_table)
+    moment = connection.ops.adapt_datetimefield_value(now)
+    # Quoted table names from the models; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET validated_at = %s, logout_ticket = %s "  # noqa: S608
+        "WHERE digest = %s AND validated_at IS NULL AND account_id IN "
+        f"(SELECT id FROM {accounts} WHERE state <> %s) "
+        "RETURNING id, kind, account_id, sso_session_id, service_id, service_url, "
+        "establishment_id, from_new_login, expires_at > %s, proxies, snapshot"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [moment, ticket, digest, Account.State.DEACTIVATED, moment])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Consumed(
+        id=row[0],
+        kind=row[1],
+        account_id=row[2],
+        sso_session_id=row[3],
+        service_id=row[4],
+        service_url=row[5],
+        establishment_id=row[6],
+        from_new_login=bool(row[7]),
+        fresh=bool(row[8]),
+        proxies=list(_json(row[9]) or []),
+        snapshot=dict(_json(row[10]) or {}),
+    )
 
 
 def _unrecognized(ticket: str) -> CasError:
@@ -172,7 +287,9 @@ def ticket_validate(
     allow_proxy_tickets: bool = False,
     with_attributes: bool = True,
 ) -> Validated:
-    """Validate ``ticket`` for ``service_url`` (§2.4–2.9). Raises :class:`CasError`."""
+    """Validate ``ticket`` for ``service_url`` (§2.4–2.9). Raises :class:`CasError`.
+
+    One query: the consuming UPDATE (plus, for a proxy callback, the PGT's)."""
     if not ticket or not service_url:
         raise CasError(Code.INVALID_REQUEST, "'ticket' and 'service' parameters are both required")
     prefix = tickets.ticket_prefix(ticket)
@@ -182,14 +299,10 @@ def ticket_validate(
         raise _unrecognized(ticket)
     if not tickets.ticket_well_formed(ticket, prefix):
         raise _unrecognized(ticket)
-    row = (
-        ServiceTicket.objects.select_related("account", "sso_session")
-        .filter(digest=tickets.ticket_digest(ticket))
-        .first()
-    )
-    if row is None or row.validated_at is not None:
-        raise _unrecognized(ticket)
     now = timezone.now()
+    row = _consume(tickets.ticket_digest(ticket), ticket, now)
+    if row is None:
+        raise _unrecognized(ticket)
     service = registry_get(row.service_id)
     failure: CasError | None = None
     if row.kind == ServiceTicket.Kind.PROXY and not allow_proxy_tickets:
@@ -197,14 +310,11 @@ def ticket_validate(
             Code.INVALID_TICKET_SPEC,
             "A proxy ticket was given to serviceValidate: use proxyValidate",
         )
-    elif row.expires_at <= now:
+    elif not row.fresh:
+        # Expired, or its SSO session ended (sso_session_end expires outstanding tickets).
         failure = CasError(Code.INVALID_TICKET, f"Ticket {ticket} expired")
-    elif row.sso_session is not None and (
-        row.sso_session.ended_at is not None or row.sso_session.expires_at <= now
-    ):
-        failure = CasError(Code.INVALID_TICKET, f"Ticket {ticket}: the SSO session has ended")
-    elif not row.account.is_active or service is None:
-        failure = CasError(Code.INVALID_TICKET, f"Ticket {ticket} is no longer valid")
+    elif service is None:
+        failure = CasError(Code.INVALID_TICKET, f"Ticket {ticket}: the service is disabled")
     elif normalize_service_url(row.service_url) != normalize_service_url(service_url):
         failure = CasError(
             Code.INVALID_SERVICE,
@@ -215,36 +325,32 @@ def ticket_validate(
             Code.INVALID_TICKET,
             f"Ticket {ticket} was not issued from primary credentials and renew was asked",
         )
-    # Consumed in every case (§3.1.1); only a success keeps the ticket for single logout.
-    consumed = ServiceTicket.objects.filter(pk=row.pk, validated_at__isnull=True).update(
-        validated_at=now, logout_ticket="" if failure else ticket
-    )
-    if not consumed:
-        raise _unrecognized(ticket)
-    if failure is not None:
-        raise failure
-    if service is None:  # for mypy: a missing service failed above
-        raise _unrecognized(ticket)
+    if failure is not None or service is None:
+        # Consumed all the same; only a success keeps the ticket for single logout.
+        ServiceTicket.objects.filter(pk=row.id).update(logout_ticket="")
+        raise failure or _unrecognized(ticket)
+    authenticated_at = row.snapshot.get("authenticated_at")
     success = Success(
-        user=row.account.login,
-        authentication_date=row.sso_session.authenticated_at if row.sso_session else None,
+        user=str(row.snapshot.get("user") or ""),
+        authentication_date=datetime.fromisoformat(authenticated_at) if authenticated_at else None,
         from_new_login=row.from_new_login,
-        proxies=list(row.proxies or []),
+        proxies=row.proxies,
         with_attributes=with_attributes,
+        attributes=dict(row.snapshot.get("attributes") or {}) if with_attributes else {},
     )
-    if with_attributes:
-        success.attributes = attributes_release(
-            row.account, service.attribute_preset, row.establishment_id
-        )
     if pgt_url:
-        success.pgt_iou = _proxy_granting_ticket_issue(
-            row=row, service=service, pgt_url=pgt_url, now=now
-        )
+        try:
+            success.pgt_iou = _proxy_granting_ticket_issue(
+                row=row, service=service, pgt_url=pgt_url, now=now
+            )
+        except CasError:
+            ServiceTicket.objects.filter(pk=row.id).update(logout_ticket="")
+            raise
     return Validated(ticket=row, service=service, success=success)
 
 
 def _proxy_granting_ticket_issue(
-    *, row: ServiceTicket, service: RegisteredService, pgt_url: str, now: datetime
+    *, row: Consumed, service: RegisteredService, pgt_url: str, now: datetime
 ) -> str:
     """§2.5.4: a PGT for the service, delivered to its callback; returns the IOU."""
     if not service.proxy_allowed:
@@ -261,12 +367,15 @@ def _proxy_granting_ticket_issue(
     pgt = tickets.ticket_new(tickets.PROXY_GRANTING)
     iou = tickets.ticket_new(tickets.PROXY_GRANTING_IOU)
     expires = now + timedelta(seconds=int(preau_setting("CAS_SSO_SESSION_SECONDS")))
-    if row.sso_session is not None:
-        expires = min(expires, row.sso_session.expires_at)
+    sso_session = (
+        SsoSession.objects.filter(pk=row.sso_session_id).first() if row.sso_session_id else None
+    )
+    if sso_session is not None:
+        expires = min(expires, sso_session.expires_at)
     granting = ProxyGrantingTicket.objects.create(
         digest=tickets.ticket_digest(pgt),
-        account=row.account,
-        sso_session=row.sso_session,
+        account_id=row.account_id,
+        sso_session=sso_session,
         service_id=service.id,
         establishment_id=row.establishment_id,
         proxies=[pgt_url, *(row.proxies or [])],
@@ -309,8 +418,10 @@ def proxy_ticket_issue(*, pgt: str, target_service: str) -> str:
     target = registry_match(target_service, protocols=("cas",))
     if target is None:
         raise CasError(Code.UNAUTHORIZED_SERVICE, "The target service is not registered")
-    if not target.allows(memberships_current(granting.account)):
+    rows = membership_rows(granting.account)
+    if not _allowed(target, rows):
         raise CasError(Code.UNAUTHORIZED_SERVICE, "The target service is not open to this person")
+    authenticated_at = granting.sso_session.authenticated_at if granting.sso_session else None
     ticket = tickets.ticket_new(tickets.PROXY)
     with transaction.atomic():
         ServiceTicket.objects.create(
@@ -322,6 +433,9 @@ def proxy_ticket_issue(*, pgt: str, target_service: str) -> str:
             service_url=target_service,
             establishment_id=granting.establishment_id,
             proxies=list(granting.proxies),
+            snapshot=_snapshot(
+                granting.account, target, granting.establishment_id, rows, authenticated_at
+            ),
             created_at=now,
             expires_at=now + _ticket_lifetime(),
         )
@@ -349,6 +463,10 @@ def sso_session_end(*, session: Any, account: Any = None) -> list[LogoutTarget]:
     ended = SsoSession.objects.filter(pk=sso_id, ended_at__isnull=True).update(ended_at=now)
     if not ended:
         return []
+    # Tickets issued but not validated yet die with the session.
+    ServiceTicket.objects.filter(
+        sso_session_id=sso_id, validated_at__isnull=True, expires_at__gt=now
+    ).update(expires_at=now)
     rows = (
         ServiceTicket.objects.filter(sso_session_id=sso_id)
         .exclude(logout_ticket="")

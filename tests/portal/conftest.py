@@ -1,0 +1,1 @@
+from tests.sso.conftest import _fresh_registry  # noqa: F401 - autouse fixture
