@@ -47,3 +47,11 @@ def test_demo_command_prints_where_to_sign_in(capsys: pytest.CaptureFixture[str]
     assert "/connexion" in out
     assert "administrateur local" in out
     assert "code d'activation" in out
+
+
+def test_the_demo_publishes_a_charter_once() -> None:
+    from preau.activation.models import CharterVersion
+
+    demo_load(students=0, guardians=0)
+    demo_load(students=0, guardians=0)
+    assert CharterVersion.objects.filter(published_at__isnull=False).count() == 1

@@ -12,6 +12,8 @@ from importlib import resources
 from django.db import transaction
 from django.utils import timezone
 
+from preau.activation.selectors import charter_current
+from preau.activation.services import charter_version_create, charter_version_publish
 from preau.directory.models import Account, Establishment, Membership
 from preau.directory.services import establishment_create, local_admin_set
 from preau.portal.services import demo_service_register
@@ -66,6 +68,7 @@ def demo_load(*, students: int = 2, guardians: int = 1) -> DemoCredentials:
     with transaction.atomic():
         admin = _demo_admin(establishment)
         _demo_operator()
+        _demo_charter()
     # The example CAS service (python -m examples.vie_scolaire, on 127.0.0.1:8001).
     demo_service_register()
     credentials = DemoCredentials(
@@ -108,6 +111,28 @@ def _demo_admin(establishment: Establishment) -> Account:
         admin.save(update_fields=["password", "state", "activated_at", "updated_at"])
     local_admin_set(actor=None, account=admin, establishment=establishment)
     return admin
+
+
+DEMO_CHARTER = """Cette charte fixe les règles d'utilisation de l'espace numérique de travail (ENT)
+de l'établissement.
+
+L'ENT est réservé aux activités scolaires et éducatives. Chaque utilisateur est responsable de son
+identifiant et de son mot de passe : il ne les communique à personne.
+
+Les échanges respectent les personnes : pas de propos injurieux, diffamatoires ou discriminatoires,
+pas de publication de l'image d'autrui sans son accord.
+
+Les données personnelles sont traitées par l'établissement pour le fonctionnement de l'ENT,
+conformément au RGPD ; chacun peut exercer ses droits auprès du chef d'établissement."""
+
+
+def _demo_charter() -> None:
+    """Publish a first charter so that the demo's first connections ask for its acceptance."""
+    if charter_current() is None:
+        version = charter_version_create(
+            actor=None, title="Charte d'utilisation de l'ENT", body=DEMO_CHARTER
+        )
+        charter_version_publish(actor=None, version=version)
 
 
 def _demo_operator() -> Account:
