@@ -232,3 +232,28 @@ def test_a_pending_account_in_the_middle_of_its_first_connection_can_reset_too(
     Account.objects.filter(pk=sms_only.pk).update(state=Account.State.PROVISIONED)
     ask(client, captured)
     assert type_code(client, sms_gateway.code_sent_to(NUMBER)).status_code == 302
+
+
+def test_a_wrong_code_runs_the_same_queries_whether_a_code_was_sent_or_not(
+    captured: Any, sms_only: Account, sms_gateway: SmsGateway
+) -> None:
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shapes = []
+    for query in ("hugo.petit", "nobody.here"):
+        client = Client()
+        ask(client, captured, query)
+        with CaptureQueriesContext(connection) as queries:
+            assert type_code(client, "000000").status_code == 400
+        # Values blanked (ids, digests, savepoint names; NULL for "no target").
+        shapes.append(
+            [
+                re.sub(r"'[^']*'|\"s\d+_x\d+\"|\b\d+\b|NULL", "?", q["sql"])
+                for q in queries.captured_queries
+            ]
+        )
+    assert shapes[0] == shapes[1]
+    assert PasswordReset.objects.get().attempts == 1

@@ -449,3 +449,38 @@ def test_the_account_page_offers_the_actions(
     assert "Demander un nouveau mot de passe à la prochaine connexion" in page
     assert "Désactiver le compte" in page
     assert "Lever les blocages" in page
+
+
+def test_the_queue_costs_the_same_queries_for_one_request_or_thirty(
+    admin_client: Client, establishment: Establishment
+) -> None:
+    from tests.recovery.conftest import active as make_active
+
+    def queue_page() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(url("help_requests", establishment)).status_code == 200
+        return len(queries.captured_queries)
+
+    def file_request(i: int) -> None:
+        account = make_active(f"eleve.numero{i}")
+        member(account, establishment, Membership.Profile.STUDENT)
+        services.help_request_submit(
+            account=account,
+            establishment=establishment,
+            last_name="Numero",
+            first_name=str(i),
+            school_class="6C",
+            children="",
+            delivery="paper",
+            email="",
+        )
+
+    file_request(0)
+    queue_page()  # the first page after signing in also settles the session
+    one = queue_page()
+    for i in range(1, 30):
+        file_request(i)
+    assert queue_page() == one
