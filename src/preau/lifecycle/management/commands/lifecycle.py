@@ -38,7 +38,9 @@ class Command(BaseCommand):
         batch_size: int | None = options["batch_size"]
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size doit être un entier positif.")
-        deactivated, deleted, purged = lifecycle_run(dry_run=dry_run, batch_size=batch_size)
+        deactivated, deleted, purged, expired = lifecycle_run(
+            dry_run=dry_run, batch_size=batch_size
+        )
         days = preau_setting("DELETE_UNACTIVATED_DAYS")
         retention = preau_setting("NOTIFY_RETENTION_DAYS")
         if dry_run:
@@ -55,12 +57,14 @@ class Command(BaseCommand):
                     f"jours)",
                     purged,
                 ),
+                ("Sessions et jetons OpenID Connect expirés qui seraient supprimés", expired),
             ]
         else:
             lines = [
                 ("Comptes désactivés (date limite d'activation passée)", deactivated),
                 (f"Comptes supprimés (jamais activés, créés il y a plus de {days} jours)", deleted),
                 (f"Messages et résultats de tâches purgés (plus de {retention} jours)", purged),
+                ("Sessions et jetons OpenID Connect expirés supprimés", expired),
             ]
         for label, result in lines:
             self.stdout.write(f"{label} : {result.count}")
