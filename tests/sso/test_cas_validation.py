@@ -327,3 +327,20 @@ def test_expired_tickets_and_ended_sessions_are_purged(
     signed_in.get("/cas/logout")
     assert cas_tickets_purge(now=later) == 2  # the ended SSO session and its ticket
     assert not SsoSession.objects.exists()
+
+
+def test_an_internal_failure_answers_internal_error(
+    signed_in: Client, vie_scolaire: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from preau.sso.cas import services
+
+    ticket = issue(signed_in)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(services, "_consume", broken)
+    body = get(signed_in, "/cas/serviceValidate", service=VIE_SCOLAIRE, ticket=ticket)
+    assert failure_code(body) == "INTERNAL_ERROR"
+    assert get(signed_in, "/cas/validate", service=VIE_SCOLAIRE, ticket=ticket) == "no\n\n"
+    assert "samlp:Responder" in saml(signed_in, SAML_REQUEST.format(ticket=ticket))
