@@ -329,3 +329,49 @@ def test_a_help_request_is_processed_by_the_school_and_ends_with_a_new_letter(
     parent.refresh_from_db()
     assert parent.state == Account.State.ACTIVE
     assert parent.check_password(NEW_PASSWORD)
+
+
+def test_the_other_pages_pass_axe_core(
+    page: Any, url: Any, axe: Any, school: Establishment, smtp: SmtpServer
+) -> None:
+    pupil = person(
+        school,
+        "lea.bernard",
+        classes=("4B",),
+        birth_date=dt.date(2011, 7, 14),
+        email="lea.parents@example.fr",
+        email_verified_at=timezone.now(),
+        mobile="+33611223344",
+    )
+    admin = person(school, "claire.secretariat", Membership.Profile.STAFF, is_local_admin=True)
+
+    # A proven owner with a verified address, and an altered link.
+    page.goto(url("/aide/"))
+    page.fill("#id_identifier", "lea.bernard")
+    page.fill("#id_birth_date", "14/07/2011")
+    submit(page, "#proof-form")
+    assert "l'adresse électronique l…@example.fr" in page.inner_text("main")
+    axe(page, "votre compte (adresse confirmée)")
+    page.goto(url("/mot-de-passe-oublie/lien/altere"))
+    assert page.locator("h1").inner_text() == "Ce lien n'est pas valide"
+    axe(page, "lien altéré")
+
+    # Confirming one's mobile, signed in.
+    sign_in(page, url, pupil.login, PASSWORD)
+    page.goto(url("/mobile/confirmer"))
+    axe(page, "confirmer mon mobile")
+
+    # The console's confirmation pages.
+    page.context.clear_cookies()
+    sign_in(page, url, admin.login, PASSWORD)
+    page.goto(url(f"/console/{school.uai}/comptes/lea.bernard/nouveau-code"))
+    assert "son mot de passe actuel cessera de fonctionner" in page.inner_text("main")
+    assert "Par SMS : au 06 11 22 33 44." in page.inner_text("main")
+    axe(page, "console : nouveau code")
+    choose(page, "Par courriel")
+    page.fill("#id_email", "")
+    submit(page, "#reissue-form")
+    assert "Indiquez l'adresse électronique" in page.inner_text("main")
+    axe(page, "console : nouveau code (erreur)")
+    page.goto(url(f"/console/{school.uai}/comptes/lea.bernard/desactiver"))
+    axe(page, "console : désactiver")

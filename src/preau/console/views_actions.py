@@ -138,7 +138,12 @@ def account_reissue(request: HttpRequest, establishment: Establishment, login: s
         "console/account_reissue.html",
         establishment=establishment,
         section="help" if help_request else "accounts",
-        context={"account": account, "form": form, "help_request": help_request},
+        context={
+            "account": account,
+            "form": form,
+            "help_request": help_request,
+            "mobile": mobile_display(account.mobile),
+        },
         status=400 if form.errors else 200,
     )
 
