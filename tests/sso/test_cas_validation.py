@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection  # noqa: F401 - read by skipif
 from django.test import Client
 from django.utils import timezone
 
@@ -344,3 +345,11 @@ def test_an_internal_failure_answers_internal_error(
     assert failure_code(body) == "INTERNAL_ERROR"
     assert get(signed_in, "/cas/validate", service=VIE_SCOLAIRE, ticket=ticket) == "no\n\n"
     assert "samlp:Responder" in saml(signed_in, SAML_REQUEST.format(ticket=ticket))
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="UNLOGGED is PostgreSQL's")
+def test_tickets_live_in_an_unlogged_table_on_postgresql() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'cas_serviceticket'")
+        assert cursor.fetchone() == ("u",)

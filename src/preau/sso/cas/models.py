@@ -37,7 +37,7 @@ class SsoSession(models.Model):
 
 class ServiceTicket(models.Model):
     """A service ticket (``ST-``) or a proxy ticket (``PT-``): valid once, for one address,
-    for a few seconds."""
+    for a few seconds. An UNLOGGED table on PostgreSQL (migration 0003 says why)."""
 
     class Kind(models.TextChoices):
         SERVICE = "ST", _("ticket de service")
