@@ -327,3 +327,15 @@ def test_a_used_session_stays_then_ends_at_the_absolute_timeout(
 def test_mon_compte_needs_a_signed_in_person(client: Client) -> None:
     for path in ("/mon-compte/", "/mon-compte/sessions", "/mon-compte/mot-de-passe"):
         assert client.get(path)["Location"].startswith("/connexion?next=")
+
+
+def test_an_unconfirmed_mobile_offers_its_sms_confirmation(
+    client_in: Client, person: Account
+) -> None:
+    Account.objects.filter(pk=person.pk).update(mobile="+33612345678", mobile_verified_at=None)
+    page = html(client_in.get("/mon-compte/"))
+    assert "non confirmé" in page
+    assert 'href="/mobile/confirmer"' in page
+    Account.objects.filter(pk=person.pk).update(mobile_verified_at=timezone.now())
+    page = html(client_in.get("/mon-compte/"))
+    assert 'href="/mobile/confirmer"' not in page
