@@ -41,9 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from argon2.low_level import Type, hash_secret, verify_secret
 
-from bench.bench_argon2 import PROCESSES, Candidate, verifies_per_second
+from bench.bench_argon2 import PROCESSES, Candidate, verify_parallel
 from preau.conf import DEFAULTS
 
 PG_ADMIN = "postgresql://preau:preau@127.0.0.1:5432/postgres"
@@ -323,26 +322,6 @@ class Row:
     server_cpu_ms: list[float]  # the server's CPU per request
 
 
-def _argon2_cpu_ms(c: Candidate, seconds: float = 1.5) -> float:
-    """CPU time of one verify in this process: unlike a rate, it does not depend on how much
-    of the machine other work takes meanwhile."""
-    encoded = hash_secret(
-        PASSWORD.encode(),
-        b"benchbenchbench!",
-        time_cost=c.time_cost,
-        memory_cost=c.memory_kib,
-        parallelism=c.parallelism,
-        hash_len=32,
-        type=Type.ID,
-    )
-    verify_secret(encoded, PASSWORD.encode(), Type.ID)
-    count, start, deadline = 0, time.process_time(), time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        verify_secret(encoded, PASSWORD.encode(), Type.ID)
-        count += 1
-    return 1000 * (time.process_time() - start) / count
-
-
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -390,8 +369,9 @@ def main() -> None:
         cpu_costs: list[float] = []
         rows: dict[str, Row] = {}
         for round_number in range(1, ROUNDS + 1):
-            rates.append(verifies_per_second(argon2))
-            cpu_costs.append(_argon2_cpu_ms(argon2))
+            rate, cpu_ms = verify_parallel(argon2)
+            rates.append(rate)
+            cpu_costs.append(cpu_ms)
             for config in CONFIGS:
                 _measure(config, env, script, rows)
             print(
@@ -403,7 +383,8 @@ def main() -> None:
         argon2_ms = _median(cpu_costs)
         print(
             f"\nbare Argon2 verify, {PROCESSES} processes: {verify_rate:.1f}/s (rounds: "
-            f"{', '.join(f'{r:.0f}' for r in rates)}); one verify: {argon2_ms:.1f} ms of CPU\n"
+            f"{', '.join(f'{r:.0f}' for r in rates)}); one verify: {argon2_ms:.1f} ms of CPU "
+            "(both cores verifying)\n"
         )
         print(
             "| server | endpoint | requests/s | p99 | errors | server CPU per request | "
