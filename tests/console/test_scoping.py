@@ -130,3 +130,17 @@ def test_home_lists_the_schools_of_an_admin_of_several(
     assert response.status_code == 200
     assert {e.uai for e in response.context["establishments"]} == {other_school.uai, school.uai}
     assert third.uai not in response.content.decode()
+
+
+def test_the_header_shows_the_console_link_to_local_admins_only(
+    admin_client: Any, client: Any, school: Establishment
+) -> None:
+    assert 'href="/console/"' in admin_client.get("/mon-compte/").content.decode()
+    teacher = make_person(
+        school, "paul.prof", profile="enseignant", state="active", password="Cl@ire-2026-ok"
+    )
+    client.force_login(teacher)
+    page = client.get("/mon-compte/")
+    assert page.status_code == 200
+    assert "Mon compte" in page.content.decode()
+    assert 'href="/console/"' not in page.content.decode()
