@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management.base import CommandError
@@ -113,3 +114,15 @@ def test_preau_serve_answers_pages_and_static_files(tmp_path: Path) -> None:
             process.wait()
     output = process.stdout.read().decode()  # type: ignore[union-attr]
     assert f"({DEFAULT_SERVER})" in output
+
+
+def test_without_redis_one_process_serves_with_threads(settings: Any) -> None:
+    from preau.signin.management.commands.serve import process_model
+
+    settings.REDIS_URL = ""
+    assert process_model(None, None) == (1, 4)
+    with pytest.raises(CommandError, match="REDIS_URL"):
+        process_model(2, None)
+    settings.REDIS_URL = "redis://127.0.0.1:6379/1"
+    assert process_model(None, None) == (2, 1)
+    assert process_model(4, 2) == (4, 2)

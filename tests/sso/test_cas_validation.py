@@ -330,6 +330,16 @@ def test_expired_tickets_and_ended_sessions_are_purged(
     assert not SsoSession.objects.exists()
 
 
+def test_preau_lifecycle_purges_the_cas_tickets(signed_in: Client, vie_scolaire: Any) -> None:
+    from preau.lifecycle.services import expired_tokens_purge
+
+    issue(signed_in)  # never validated
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=11)):
+        assert expired_tokens_purge(dry_run=True).count >= 1
+        assert expired_tokens_purge().count >= 1
+        assert expired_tokens_purge(dry_run=True).count == 0
+
+
 def test_an_internal_failure_answers_internal_error(
     signed_in: Client, vie_scolaire: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -203,7 +203,7 @@ def _task_results_purge(*, before: datetime, dry_run: bool) -> int:
 
 
 def expired_tokens_purge(*, dry_run: bool = False) -> RuleResult:
-    """Expired sign-in sessions and expired OpenID Connect grants and tokens.
+    """Expired sign-in sessions, CAS tickets and SSO sessions, OpenID Connect grants and tokens.
 
     The stores keep them until someone deletes them (Django's ``clearsessions`` and
     django-oauth-toolkit's ``cleartokens``); running both here spares operators two more timers.
@@ -218,12 +218,13 @@ def expired_tokens_purge(*, dry_run: bool = False) -> RuleResult:
     if apps.is_installed("django.contrib.sessions") and settings.SESSION_ENGINE.endswith("db"):
         from django.contrib.sessions.models import Session
 
-        expired = Session.objects.filter(expire_date__lt=now)
-        if dry_run:
-            result.count += expired.count()
-        else:
-            result.count += expired.count()
+        result.count += Session.objects.filter(expire_date__lt=now).count()
+        if not dry_run:
             import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    if apps.is_installed("preau.sso.cas"):
+        from preau.sso.cas.services import cas_tickets_purge, cas_tickets_purgeable
+
+        result.count += cas_tickets_purgeable() if dry_run else cas_tickets_purge()
     if apps.is_installed("oauth2_provider"):
         from oauth2_provider.models import clear_expired, get_access_token_model, get_grant_model
 

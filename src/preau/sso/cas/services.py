@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -489,17 +489,24 @@ def sso_session_end(*, session: Any, account: Any = None) -> list[LogoutTarget]:
     return targets
 
 
+def _cas_purgeable(now: datetime) -> tuple[QuerySet[Any], ...]:
+    return (
+        ServiceTicket.objects.filter(
+            Q(expires_at__lte=now) & (Q(logout_ticket="") | Q(sso_session__isnull=True))
+        ),
+        ProxyGrantingTicket.objects.filter(expires_at__lte=now),
+        SsoSession.objects.filter(Q(ended_at__isnull=False) | Q(expires_at__lte=now)),
+    )
+
+
+def cas_tickets_purgeable(*, now: datetime | None = None) -> int:
+    """How many rows :func:`cas_tickets_purge` would delete now (for a dry run)."""
+    return sum(query.count() for query in _cas_purgeable(now or timezone.now()))
+
+
 def cas_tickets_purge(*, now: datetime | None = None) -> int:
     """Delete expired tickets and ended or expired SSO sessions (with their tickets).
 
-    Run it from a scheduled job (``preau lifecycle``); validated tickets of a live SSO session
+    Run by the scheduled job (``preau lifecycle``); validated tickets of a live SSO session
     stay, for single logout."""
-    now = now or timezone.now()
-    deleted, _ = ServiceTicket.objects.filter(
-        Q(expires_at__lte=now) & (Q(logout_ticket="") | Q(sso_session__isnull=True))
-    ).delete()
-    deleted += ProxyGrantingTicket.objects.filter(expires_at__lte=now).delete()[0]
-    deleted += SsoSession.objects.filter(
-        Q(ended_at__isnull=False) | Q(expires_at__lte=now)
-    ).delete()[0]
-    return deleted
+    return sum(query.delete()[0] for query in _cas_purgeable(now or timezone.now()))

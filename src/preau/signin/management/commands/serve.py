@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
@@ -68,21 +69,47 @@ def server_command(server: str, *, bind: str, workers: int, threads: int) -> lis
     raise CommandError(f"serveur inconnu {server!r} : {', '.join(SERVERS)}")
 
 
+def process_model(workers: int | None, threads: int | None) -> tuple[int, int]:
+    """Processes and threads: without Redis the cache (throttle counters, the service registry's
+    version) lives in each process's memory, so every request must reach the same process: one
+    process with a few threads (Argon2 releases the GIL while it hashes). With Redis, one process
+    per core."""
+    shared_cache = bool(settings.REDIS_URL)
+    if workers is None:
+        workers = 2 if shared_cache else 1
+    if threads is None:
+        threads = 1 if shared_cache else 4
+    if workers > 1 and not shared_cache:
+        raise CommandError(
+            "Plusieurs processus demandent un cache partagé : définissez REDIS_URL, "
+            "ou servez avec un seul processus (--workers 1 --threads 4)."
+        )
+    return workers, threads
+
+
 class Command(BaseCommand):
     help = "Sert Préau avec son serveur WSGI de production (fichiers statiques par whitenoise)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="adresse:port d'écoute")
-        parser.add_argument("--workers", type=int, default=2, help="processus (un par cœur)")
-        parser.add_argument("--threads", type=int, default=1, help="fils d'exécution par processus")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processus (un par cœur ; défaut : 2 avec Redis, 1 sans)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help="fils d'exécution par processus (défaut : 1 avec Redis, 4 sans)",
+        )
         parser.add_argument("--server", choices=SERVERS, default=DEFAULT_SERVER)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        workers, threads = process_model(options["workers"], options["threads"])
         command = server_command(
-            options["server"],
-            bind=options["bind"],
-            workers=options["workers"],
-            threads=options["threads"],
+            options["server"], bind=options["bind"], workers=workers, threads=threads
         )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preau.settings")
         self.stdout.write(f"Préau sur http://{options['bind']}/ ({options['server']})")
