@@ -33,13 +33,33 @@ def journey_plan(session: Any, pending: list[str], planned: list[str] | None = N
     return plan
 
 
+def journey_pages(plan: list[str], steps: list[tuple[str, ...]] | None = None) -> list[list[str]]:
+    """The plan cut into pages: actions configured in one group (``steps``) share a page, so
+    they count as one step of "Étape N sur M"."""
+    pages: list[list[str]] = []
+    current: tuple[str, ...] | None = None
+    for action in plan:
+        group = next((g for g in steps or [] if action in g), (action,))
+        if pages and group == current:
+            pages[-1].append(action)
+        else:
+            pages.append([action])
+            current = group
+    return pages
+
+
 def journey_progress(
-    session: Any, pending: list[str], action: str, planned: list[str] | None = None
+    session: Any,
+    pending: list[str],
+    action: str,
+    planned: list[str] | None = None,
+    steps: list[tuple[str, ...]] | None = None,
 ) -> Progress:
     plan = journey_plan(session, pending, planned)
-    index = plan.index(action) if action in plan else len(plan) - 1
-    later = plan[index + 1 :]
-    return Progress(number=index + 1, total=len(plan), next_action=later[0] if later else None)
+    pages = journey_pages(plan, steps)
+    index = next((i for i, page in enumerate(pages) if action in page), len(pages) - 1)
+    later = pages[index + 1 :]
+    return Progress(number=index + 1, total=len(pages), next_action=later[0][0] if later else None)
 
 
 def journey_forget(session: Any) -> None:

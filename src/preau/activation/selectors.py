@@ -44,28 +44,60 @@ _CHARTER_CACHE_KEY = "activation:charter:current"
 _CHARTER_CACHE_SECONDS = 300
 
 
-def required_actions_config() -> dict[str, list[str]]:
-    """``PREAU["REQUIRED_ACTIONS"]``, checked: unknown actions or profiles are refused."""
+def required_actions_steps_config() -> dict[str, list[tuple[str, ...]]]:
+    """``PREAU["REQUIRED_ACTIONS"]`` as steps, checked. A step is one action (``"ACCEPT_CHARTER"``)
+    or a list of actions shown together on one page (``["UPDATE_PASSWORD", "UPDATE_CONTACT"]``).
+    Refused: unknown profiles or actions, an action twice in a profile, an empty group, and
+    VERIFY_EMAIL grouped with others (it is a link sent by mail, not a field)."""
     config = preau_setting("REQUIRED_ACTIONS")
     if not isinstance(config, dict):
         raise ImproperlyConfigured("PREAU['REQUIRED_ACTIONS'] must map profiles to lists")
     known_profiles = {*Membership.Profile.values, DEFAULT_PROFILE}
     known_actions = {a.value for a in Action}
-    checked: dict[str, list[str]] = {}
-    for profile, actions in config.items():
+    checked: dict[str, list[tuple[str, ...]]] = {}
+    for profile, steps in config.items():
+        where = f"PREAU['REQUIRED_ACTIONS'][{profile!r}]"
         if profile not in known_profiles:
             raise ImproperlyConfigured(
                 f"PREAU['REQUIRED_ACTIONS']: unknown profile {profile!r} "
                 f"(known: {', '.join(sorted(known_profiles))})"
             )
-        unknown = [a for a in actions if a not in known_actions]
-        if unknown:
-            raise ImproperlyConfigured(
-                f"PREAU['REQUIRED_ACTIONS'][{profile!r}]: unknown action(s) {unknown} "
-                f"(known: {', '.join(a.value for a in Action)})"
-            )
-        checked[profile] = list(dict.fromkeys(actions))
+        if not isinstance(steps, list | tuple):
+            raise ImproperlyConfigured(f"{where} must be a list of steps")
+        groups: list[tuple[str, ...]] = []
+        for step in steps:
+            group = (step,) if isinstance(step, str) else step
+            if not isinstance(group, list | tuple) or not group:
+                raise ImproperlyConfigured(
+                    f"{where}: a step is an action or a non-empty list of actions, not {step!r}"
+                )
+            unknown = [a for a in group if a not in known_actions]
+            if unknown:
+                raise ImproperlyConfigured(
+                    f"{where}: unknown action(s) {unknown} "
+                    f"(known: {', '.join(a.value for a in Action)})"
+                )
+            if len(group) > 1 and Action.VERIFY_EMAIL in group:
+                raise ImproperlyConfigured(
+                    f"{where}: VERIFY_EMAIL cannot share a page with other actions (it is a "
+                    "link sent by mail, not a form field): make it a step of its own"
+                )
+            groups.append(tuple(str(a) for a in group))
+        flat = [a for group in groups for a in group]
+        twice = sorted({a for a in flat if flat.count(a) > 1})
+        if twice:
+            raise ImproperlyConfigured(f"{where}: action(s) {twice} appear more than once")
+        checked[profile] = groups
     return checked
+
+
+def required_actions_config() -> dict[str, list[str]]:
+    """``PREAU["REQUIRED_ACTIONS"]``, checked, each profile's actions in order (groups
+    flattened): unknown actions or profiles are refused."""
+    return {
+        profile: [a for group in groups for a in group]
+        for profile, groups in required_actions_steps_config().items()
+    }
 
 
 def _current_q(prefix: str = "") -> Q:
@@ -91,6 +123,32 @@ def required_actions_configured(account: Account) -> list[str]:
     for profile in chosen:
         actions.extend(a for a in config.get(profile, []) if a not in actions)
     return actions
+
+
+def required_actions_steps(account: Account) -> list[tuple[str, ...]]:
+    """The configured steps for this person, each a tuple of the actions shown on one page, in
+    the order of :func:`required_actions_configured` (another profile's remaining actions keep
+    their grouping, without the actions already placed)."""
+    config = required_actions_steps_config()
+    profiles = account_profiles(account)
+    chosen = [p for p in config if p in profiles] or [DEFAULT_PROFILE]
+    placed: set[str] = set()
+    steps: list[tuple[str, ...]] = []
+    for profile in chosen:
+        for group in config.get(profile, []):
+            remaining = tuple(a for a in group if a not in placed)
+            if remaining:
+                steps.append(remaining)
+                placed.update(remaining)
+    return steps
+
+
+def action_group(steps: list[tuple[str, ...]], action: str) -> tuple[str, ...]:
+    """The step (tuple of actions) ``action`` belongs to; alone when not configured."""
+    for group in steps:
+        if action in group:
+            return group
+    return (action,)
 
 
 def email_proof_required() -> bool:

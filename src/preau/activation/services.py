@@ -327,6 +327,61 @@ def activation_contact_save(
     return False
 
 
+# --- Several steps on one page -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    email: str
+    mobile: str
+    from_establishment: bool
+    from_partners: bool
+    sms: bool
+
+
+def activation_steps_apply(
+    *,
+    actor: Account,
+    account: Account,
+    password: str | None = None,
+    birth_date: date | None = None,
+    contact: ContactInput | None = None,
+    charter: CharterVersion | None = None,
+    request: HttpRequest | None = None,
+) -> BirthDateResult:
+    """A page grouping several steps (``PREAU["REQUIRED_ACTIONS"]`` with a list as a step):
+    each given part goes through its own service (and its own audit event), all in one
+    transaction. The birth date is checked first (with its throttles): when it is wrong or
+    throttled nothing else is applied, and the result says so (the failure itself is recorded).
+    Returns CONFIRMED (or NOTHING_TO_CONFIRM) when everything was applied."""
+    with transaction.atomic():
+        result = BirthDateResult(BirthDateOutcome.CONFIRMED)
+        if birth_date is not None:
+            result = birth_date_confirm(
+                actor=actor, account=account, answer=birth_date, request=request
+            )
+            if result.outcome in (BirthDateOutcome.WRONG, BirthDateOutcome.THROTTLED):
+                return result
+        if charter is not None:
+            charter_accept(actor=actor, account=account, version=charter, request=request)
+        if password is not None:
+            activation_password_set(
+                actor=actor, account=account, password=password, request=request
+            )
+        if contact is not None:
+            activation_contact_save(
+                actor=actor,
+                account=account,
+                email=contact.email,
+                mobile=contact.mobile,
+                from_establishment=contact.from_establishment,
+                from_partners=contact.from_partners,
+                sms=contact.sms,
+                request=request,
+            )
+    return result
+
+
 class SendOutcome(enum.Enum):
     SENT = "sent"
     THROTTLED = "throttled"

@@ -41,12 +41,14 @@ from preau.activation.models import EmailVerification
 from preau.activation.selectors import (
     Action,
     account_profiles,
+    action_group,
     charter_current,
     email_proof_required,
     email_verification_latest,
     required_actions_configured,
     required_actions_pending,
     required_actions_planned,
+    required_actions_steps,
 )
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
@@ -68,6 +70,9 @@ STEP_TITLES = {
     Action.UPDATE_CONTACT: gettext_lazy("Coordonnées"),
     Action.VERIFY_EMAIL: gettext_lazy("Confirmation de l'adresse électronique"),
 }
+
+# The title of a page that groups several steps (``PREAU["REQUIRED_ACTIONS"]``).
+GROUP_TITLE = gettext_lazy("Votre compte")
 
 View = Callable[..., HttpResponse]
 
@@ -102,20 +107,35 @@ def journey_page(view: View) -> View:
     return required_actions_exempt(wrapper)
 
 
+def _step_title(steps: list[tuple[str, ...]], action: str, pending: list[str]) -> Any:
+    active = [a for a in action_group(steps, action) if a in pending]
+    return GROUP_TITLE if len(active) > 1 else STEP_TITLES[Action(action)]
+
+
 def _step_context(request: HttpRequest, action: Action, pending: list[str]) -> dict[str, Any]:
-    planned = required_actions_planned(_account(request), pending)
-    progress = journey_progress(request.session, pending, action, planned)
+    account = _account(request)
+    planned = required_actions_planned(account, pending)
+    steps = required_actions_steps(account)
+    progress = journey_progress(request.session, pending, action, planned, steps)
     first = bool(request.session.get(FIRST_KEY))
     return {
         "step_title": STEP_TITLES[action],
         "progress": progress,
-        "next_title": STEP_TITLES.get(Action(progress.next_action))
+        "next_title": _step_title(steps, progress.next_action, pending)
         if progress.next_action
         else None,
         "first_connection": first,
         "submission_field": SUBMISSION_FIELD,
         "submission": submission_token(),
     }
+
+
+def _grouped_pending(account: Account, pending: list[str]) -> list[str]:
+    """The pending actions sharing a page with the first pending one (several: a grouped page)."""
+    if not pending:
+        return []
+    group = action_group(required_actions_steps(account), pending[0])
+    return [a for a in group if a in pending]
 
 
 def _continue() -> HttpResponse:
@@ -134,6 +154,8 @@ def continue_view(request: HttpRequest) -> HttpResponse:
         if PLAN_KEY not in request.session:
             request.session[FIRST_KEY] = account.state == Account.State.PROVISIONED
         journey_plan(request.session, pending, required_actions_planned(account, pending))
+        if len(_grouped_pending(account, pending)) > 1:
+            return redirect("activation:group")
         return redirect(STEP_URLS[Action(pending[0])])
     if account.state == Account.State.PROVISIONED:
         services.account_activate(actor=account, account=account, request=request)
@@ -227,18 +249,7 @@ def birth_date_view(request: HttpRequest) -> HttpResponse:
             error = wait_message(result.wait)
             status = 429
         else:
-            error = (
-                _(
-                    "Cette date ne correspond pas à celle que votre établissement connaît. "
-                    "Vérifiez-la ; si elle est juste, contactez votre établissement."
-                )
-                if own
-                else _(
-                    "Cette date ne correspond pas à celle que l'établissement connaît pour "
-                    "%(name)s. Vérifiez-la ; si elle est juste, contactez l'établissement."
-                )
-                % {"name": subject.get_full_name()}
-            )
+            error = _birth_date_wrong(own, subject)
             status = 400
         form.add_error("birth_date", error)
     elif form.errors:
@@ -255,25 +266,25 @@ def birth_date_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _birth_date_wrong(own: bool, subject: Account) -> str:
+    if own:
+        return _(
+            "Cette date ne correspond pas à celle que votre établissement connaît. "
+            "Vérifiez-la ; si elle est juste, contactez votre établissement."
+        )
+    return _(
+        "Cette date ne correspond pas à celle que l'établissement connaît pour "
+        "%(name)s. Vérifiez-la ; si elle est juste, contactez l'établissement."
+    ) % {"name": subject.get_full_name()}
+
+
 def _email_required(account: Account) -> bool:
     return email_proof_required() and Action.VERIFY_EMAIL in required_actions_configured(account)
 
 
-@journey_page
-@require_http_methods(["GET", "POST"])
-def contact_view(request: HttpRequest) -> HttpResponse:
-    account = _account(request)
-    pending = required_actions_pending(account, request.session)
-    # Reachable again from the e-mail step (to correct the address) until activation.
-    if Action.UPDATE_CONTACT not in pending and not (
-        account.state == Account.State.PROVISIONED
-        and Action.UPDATE_CONTACT in required_actions_configured(account)
-        and Action.VERIFY_EMAIL in pending
-    ):
-        return _continue()
-    is_student = Membership.Profile.STUDENT in account_profiles(account)
+def _contact_form(request: HttpRequest, account: Account, is_student: bool) -> ContactForm:
     preferences = notification_preferences_of(account)
-    form = ContactForm(
+    return ContactForm(
         request.POST if request.method == "POST" else None,
         email_required=_email_required(account),
         email_help=_(
@@ -290,6 +301,22 @@ def contact_view(request: HttpRequest) -> HttpResponse:
             "sms": preferences.sms,
         },
     )
+
+
+@journey_page
+@require_http_methods(["GET", "POST"])
+def contact_view(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    pending = required_actions_pending(account, request.session)
+    # Reachable again from the e-mail step (to correct the address) until activation.
+    if Action.UPDATE_CONTACT not in pending and not (
+        account.state == Account.State.PROVISIONED
+        and Action.UPDATE_CONTACT in required_actions_configured(account)
+        and Action.VERIFY_EMAIL in pending
+    ):
+        return _continue()
+    is_student = Membership.Profile.STUDENT in account_profiles(account)
+    form = _contact_form(request, account, is_student)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.activation_contact_save(
@@ -311,6 +338,96 @@ def contact_view(request: HttpRequest) -> HttpResponse:
         "is_student": is_student,
     }
     return render(request, "activation/contact.html", context, status=400 if form.errors else 200)
+
+
+@journey_page
+@sensitive_post_parameters("password", "password_confirm")
+@require_http_methods(["GET", "POST"])
+def group_view(request: HttpRequest) -> HttpResponse:
+    """Several steps on one page (a list in ``PREAU["REQUIRED_ACTIONS"]``): their fields
+    together, validated together, applied in one transaction; one step of the progress."""
+    account = _account(request)
+    pending = required_actions_pending(account, request.session)
+    active = _grouped_pending(account, pending)
+    data = request.POST if request.method == "POST" else None
+    version = charter_current() if Action.ACCEPT_CHARTER in active else None
+    subject = (
+        services.birth_date_subject_choose(account=account)
+        if Action.CONFIRM_BIRTH_DATE in active
+        else None
+    )
+    if Action.ACCEPT_CHARTER in active and version is None:
+        active.remove(Action.ACCEPT_CHARTER)
+    if Action.CONFIRM_BIRTH_DATE in active and subject is None:
+        active.remove(Action.CONFIRM_BIRTH_DATE)
+    if len(active) < 2:
+        return _continue()
+    own = subject is not None and subject.pk == account.pk
+    is_student = Membership.Profile.STUDENT in account_profiles(account)
+    forms: dict[str, Any] = {}
+    if Action.ACCEPT_CHARTER in active:
+        forms["charter_form"] = CharterForm(data)
+    if Action.UPDATE_PASSWORD in active:
+        forms["password_form"] = SetPasswordForm(data, account=account)
+    if Action.CONFIRM_BIRTH_DATE in active:
+        forms["birth_date_form"] = BirthDateForm(data, own=own)
+    if Action.UPDATE_CONTACT in active:
+        forms["contact_form"] = _contact_form(request, account, is_student)
+    status = 200
+    wait = 0
+    if request.method == "POST":
+        submission = Submission(request)
+        if submission.is_repeat():
+            return submission.repeat_response(reverse("activation:continue"))
+        valid = all([form.is_valid() for form in forms.values()])  # every form's errors
+        if valid:
+            contact = forms.get("contact_form")
+            result = services.activation_steps_apply(
+                actor=account,
+                account=account,
+                charter=version,
+                password=forms["password_form"].cleaned_data["password"]
+                if "password_form" in forms
+                else None,
+                birth_date=forms["birth_date_form"].cleaned_data["birth_date"]
+                if "birth_date_form" in forms
+                else None,
+                contact=services.ContactInput(
+                    email=contact.cleaned_data.get("email") or "",
+                    mobile=contact.cleaned_data["mobile"],
+                    from_establishment=contact.cleaned_data["from_establishment"],
+                    from_partners=contact.cleaned_data["from_partners"],
+                    sms=contact.cleaned_data["sms"],
+                )
+                if contact is not None
+                else None,
+                request=request,
+            )
+            if result.outcome is services.BirthDateOutcome.THROTTLED:
+                forms["birth_date_form"].add_error("birth_date", wait_message(result.wait))
+                status, wait = 429, result.wait
+            elif result.outcome is services.BirthDateOutcome.WRONG:
+                assert subject is not None  # noqa: S101 - a WRONG answer had a subject
+                forms["birth_date_form"].add_error("birth_date", _birth_date_wrong(own, subject))
+                status = 400
+            else:
+                return submission.succeeded(reverse("activation:continue"))
+        else:
+            status = 400
+    context = {
+        **_step_context(request, Action(active[0]), pending),
+        "step_title": GROUP_TITLE,
+        **forms,
+        "version": version,
+        "own": own,
+        "subject": subject,
+        "is_student": is_student,
+        "has_errors": status != 200,
+    }
+    response = render(request, "activation/group.html", context, status=status)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @journey_page
