@@ -198,3 +198,13 @@ def test_the_birth_date_throttle_still_applies_on_the_grouped_page(
     assert int(response["Retry-After"]) > 0
     assert "Trop de tentatives\u00a0: réessayez dans" in response.content.decode()
     assert ActivationJourney.objects.get(account=grouped_guardian).password_updated_at is None
+
+
+def test_the_single_page_of_a_grouped_action_leads_to_the_grouped_page(
+    client: Client, grouped_guardian: Account
+) -> None:
+    for single in ("/premiere-connexion/mot-de-passe", "/premiere-connexion/date-de-naissance"):
+        assert follow(client, single).url == GROUP_URL
+    response = client.post("/premiere-connexion/mot-de-passe", GOOD)
+    assert response.status_code == 302
+    assert ActivationJourney.objects.filter(password_updated_at__isnull=False).count() == 0

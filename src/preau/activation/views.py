@@ -171,8 +171,13 @@ def continue_view(request: HttpRequest) -> HttpResponse:
 
 
 def _pending_or_continue(request: HttpRequest, action: Action) -> list[str] | None:
-    pending = required_actions_pending(_account(request), request.session)
-    return pending if action in pending else None
+    """Pending actions when ``action`` is due on its own page (None: go to ``continue``, which
+    also serves the grouped page when the action shares one)."""
+    account = _account(request)
+    pending = required_actions_pending(account, request.session)
+    if action not in pending or len(_grouped_pending(account, pending)) > 1:
+        return None
+    return pending
 
 
 @journey_page
