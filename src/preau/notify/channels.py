@@ -13,6 +13,7 @@ deployment can plug an SMS gateway without touching the outbox.
 
 from __future__ import annotations
 
+import abc
 import smtplib
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -53,20 +54,22 @@ class RenderedMessage:
     body_html: str
 
 
-class Channel:
+class Channel(abc.ABC):
     """Base class of a delivery channel (see the module docstring)."""
 
     name: str = ""
 
+    @abc.abstractmethod
     def normalize_recipient(self, recipient: str) -> str:
-        raise NotImplementedError
+        """The recipient in its canonical form; ValidationError when it is not one."""
 
+    @abc.abstractmethod
     def render(self, template: str, context: dict[str, Any]) -> RenderedMessage:
-        raise NotImplementedError
+        """The message's French subject and bodies from its templates."""
 
+    @abc.abstractmethod
     def send(self, message: OutboundMessage) -> None:
         """Hand one message over; raise a DeliveryError subclass when that fails."""
-        raise NotImplementedError
 
 
 def _base_context(context: dict[str, Any]) -> dict[str, Any]:

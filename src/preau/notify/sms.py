@@ -29,6 +29,7 @@ template is tested to fit one segment with its longest values (tests/notify/test
 
 from __future__ import annotations
 
+import abc
 import base64
 import json
 import logging
@@ -164,11 +165,12 @@ class Sms:
     sender: str
 
 
-class SmsBackend:
+class SmsBackend(abc.ABC):
     """Hands one SMS to something; raises Transient/PermanentDeliveryError on failure."""
 
+    @abc.abstractmethod
     def send(self, sms: Sms) -> None:
-        raise NotImplementedError
+        """Deliver ``sms`` or raise a DeliveryError subclass."""
 
 
 class ConsoleBackend(SmsBackend):
