@@ -45,6 +45,7 @@ import psycopg
 from bench.bench_argon2 import PROCESSES, Candidate, verify_parallel
 from preau.conf import DEFAULTS
 
+REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql://preau:preau@127.0.0.1:5432/postgres"
 DB_NAME = "preau_bench_server"
 DATABASE_URL = f"postgres://preau:preau@127.0.0.1:5432/{DB_NAME}"
@@ -55,6 +56,8 @@ WARMUP = 2
 # The machine is shared: every configuration is measured in each round, medians are reported.
 ROUNDS = int(os.environ.get("BENCH_SERVER_ROUNDS", "3"))
 ACCOUNTS = 64
+# A substring of the configurations' labels to measure only those (all of them by default).
+ONLY = os.environ.get("BENCH_SERVER_ONLY", "")
 PASSWORD = "Tournesol-Cassiopee-42"  # noqa: S105 - the bench accounts
 CSRF = "benchbenchbenchbenchbenchbench12"  # a 32-character CSRF secret, cookie and form alike
 
@@ -71,16 +74,25 @@ class Config:
     workers: int
     threads: int
     cheap_argon2: bool = False
+    ceiling: bool = False  # bench/ceiling: the same sign-in form, nothing stored
 
 
 CONFIGS = [
     Config("gunicorn, 2 sync workers", "gunicorn", 2, 1),
     Config("gunicorn, 2 gthread workers × 4 threads", "gunicorn", 2, 4),
     Config("granian, 2 workers × 1 thread (WSGI)", "granian", 2, 1),
+    Config("granian, 2 workers × 2 threads (WSGI)", "granian", 2, 2),
     Config("granian, 2 workers × 4 threads (WSGI)", "granian", 2, 4),
     Config("gunicorn, 2 sync workers, Argon2 at 64 KiB (overhead alone)", "gunicorn", 2, 1, True),
     Config(
         "granian, 2 workers × 1 thread, Argon2 at 64 KiB (overhead alone)", "granian", 2, 1, True
+    ),
+    Config(
+        "granian, 2 workers × 1 thread, ceiling: Argon2 in a request that stores nothing",
+        "granian",
+        2,
+        1,
+        ceiling=True,
     ),
 ]
 
@@ -188,6 +200,13 @@ def serving(config: Config, env: dict[str, str]) -> Iterator[tuple[int, int]]:
     log = tempfile.TemporaryFile()
     if config.cheap_argon2:
         env = {**env, **CHEAP_ARGON2}
+    if config.ceiling:
+        env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench.ceiling.settings",
+            "BENCH_CEILING_HASH": _bench_hash(),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+        }
     process = subprocess.Popen(
         command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -212,6 +231,16 @@ def serving(config: Config, env: dict[str, str]) -> Iterator[tuple[int, int]]:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def _bench_hash() -> str:
+    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://")) as conn:
+        row = conn.execute(
+            "SELECT password FROM directory_account WHERE login = 'bench0'"
+        ).fetchone()
+    if not row:
+        raise RuntimeError("the bench accounts are missing")
+    return str(row[0])
 
 
 def _status(port: int, method: str, path: str, body: str = "", cookie: str = "") -> int:
@@ -298,6 +327,12 @@ ENDPOINTS = [
 ]
 
 
+def _idle_seconds() -> float:
+    """Idle + I/O-wait time of all the machine's cores since boot, from /proc/stat."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+
+
 def _group_cpu_seconds(pgid: int) -> float:
     """User + system CPU time of the live processes of group ``pgid`` (the server's master and
     workers; they live for the whole run), read from /proc."""
@@ -313,6 +348,26 @@ def _group_cpu_seconds(pgid: int) -> float:
     return total / ticks
 
 
+def _cpu_by_command(names: tuple[str, ...]) -> dict[str, float]:
+    """User + system CPU seconds of the live processes whose command is one of ``names``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(names, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        for wanted in names:
+            if name.startswith(wanted):
+                fields = text.rsplit(")", 1)[1].split()
+                totals[wanted] += (int(fields[11]) + int(fields[12])) / ticks
+    return totals
+
+
+STORES = ("postgres", "redis-server")
+
+
 @dataclass
 class Row:
     config: Config
@@ -320,6 +375,8 @@ class Row:
     method: str
     results: list[Result]
     server_cpu_ms: list[float]  # the server's CPU per request
+    idle: list[float]  # the share of the cores' time left idle during the run
+    store_cpu_ms: list[float]  # PostgreSQL's and Redis' CPU per request
 
 
 def _median(values: list[float]) -> float:
@@ -328,20 +385,29 @@ def _median(values: list[float]) -> float:
 
 def _measure(config: Config, env: dict[str, str], script: Path, rows: dict[str, Row]) -> None:
     prefix = "cheap" if config.cheap_argon2 else "bench"
-    endpoints = ENDPOINTS[-1:] if config.cheap_argon2 else ENDPOINTS
+    endpoints = ENDPOINTS[-1:] if config.cheap_argon2 or config.ceiling else ENDPOINTS
     with serving(config, env) as (port, pgid):
         check_sign_in(port, prefix)
         for label, method, path in endpoints:
             wrk(port, method, path, WARMUP, script, prefix=prefix)
             before, cpu_before = _successes(), _group_cpu_seconds(pgid)
+            idle_before, started = _idle_seconds(), time.monotonic()
+            stores_before = _cpu_by_command(STORES)
             result = wrk(port, method, path, DURATION, script, prefix=prefix)
+            stores_after = _cpu_by_command(STORES)
+            store = sum(stores_after[k] - stores_before[k] for k in STORES)
             cpu = _group_cpu_seconds(pgid) - cpu_before
+            idle = (_idle_seconds() - idle_before) / ((time.monotonic() - started) * _cores())
             if method == "POST":
                 time.sleep(0.5)  # let in-flight sign-ins finish writing
-                if _successes() - before < result.requests:
+                if not config.ceiling and _successes() - before < result.requests:
                     raise RuntimeError("fewer audited sign-ins than answered requests")
-            row = rows.setdefault(f"{config.label}|{label}", Row(config, label, method, [], []))
+            row = rows.setdefault(
+                f"{config.label}|{label}", Row(config, label, method, [], [], [], [])
+            )
             row.results.append(result)
+            row.idle.append(idle)
+            row.store_cpu_ms.append(1000 * store / max(result.requests, 1))
             row.server_cpu_ms.append(1000 * cpu / max(result.requests, 1))
 
 
@@ -350,9 +416,9 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     argon2 = Candidate(
         "defaults",
-        DEFAULTS["ARGON2_MEMORY_KIB"],
-        DEFAULTS["ARGON2_TIME_COST"],
-        DEFAULTS["ARGON2_PARALLELISM"],
+        int(os.environ.get("PREAU_ARGON2_MEMORY_KIB", DEFAULTS["ARGON2_MEMORY_KIB"])),
+        int(os.environ.get("PREAU_ARGON2_TIME_COST", DEFAULTS["ARGON2_TIME_COST"])),
+        int(os.environ.get("PREAU_ARGON2_PARALLELISM", DEFAULTS["ARGON2_PARALLELISM"])),
     )
     with tempfile.TemporaryDirectory(prefix="preau-bench-server-") as data_dir:
         env = _env(data_dir)
@@ -373,6 +439,8 @@ def main() -> None:
             rates.append(rate)
             cpu_costs.append(cpu_ms)
             for config in CONFIGS:
+                if ONLY not in config.label:
+                    continue
                 _measure(config, env, script, rows)
             print(
                 f"round {round_number}: Argon2 {rates[-1]:.1f} verifies/s, "
@@ -388,9 +456,11 @@ def main() -> None:
         )
         print(
             "| server | endpoint | requests/s | p99 | errors | server CPU per request | "
-            "sign-ins / Argon2 rate | Argon2 share of the server's CPU |"
+            "PostgreSQL + Redis CPU per request | idle cores | sign-ins / Argon2 rate | "
+            "Argon2 share of the server's CPU |"
         )
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        per_round: list[str] = []
         for row in rows.values():
             rps = _median([r.requests_per_second for r in row.results])
             p99 = _median([r.p99_ms for r in row.results])
@@ -400,13 +470,26 @@ def main() -> None:
             if row.method == "POST" and not row.config.cheap_argon2:
                 ratio = f"{rps / verify_rate:.2f}"
                 share = f"{argon2_ms / cpu_ms:.2f}"
+                rounds = ", ".join(
+                    f"{r.requests_per_second / rate:.2f}"
+                    for r, rate in zip(row.results, rates, strict=False)
+                )
+                per_round.append(f"{row.config.label}: {rounds}")
             print(
                 f"| {row.config.label} | {row.label} | {rps:,.0f} | {p99:.1f} ms | {bad} | "
-                f"{cpu_ms:.2f} ms | {ratio} | {share} |"
+                f"{cpu_ms:.2f} ms | {_median(row.store_cpu_ms):.2f} ms | {_median(row.idle):.0%} "
+                f"| {ratio} | {share} |"
             )
+        print("\nsign-ins / Argon2 rate, round by round:")
+        for line in per_round:
+            print(f"- {line}")
         print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
 
 
 def _which(name: str) -> bool:

@@ -124,6 +124,10 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_PROOF_REQUIRED": False,
     # An e-mail confirmation link lives this many hours.
     "EMAIL_VERIFICATION_HOURS": 48,
+    # --- Database (PostgreSQL; see preau.postgresql.base) ---
+    # A connection that served a request without error less than this many seconds ago is
+    # reused without Django's "SELECT 1" health check (0 checks every request).
+    "DB_ALIVE_WINDOW": 0.5,
     # --- Sessions (preau.account) ---
     # A session unused this many seconds ends (idle timeout): long enough for a teacher between
     # two classes; the cookie also dies when the browser closes (shared computers)…

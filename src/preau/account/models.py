@@ -69,10 +69,16 @@ class SessionRecord(models.Model):
         PASSWORD = "password", _("changement de mot de passe")
         TIMEOUT = "timeout", _("expiration")
 
+    # Indexed with ended_at (session_record_open_idx); the key by a plain unique constraint
+    # (unique=True would add a second, pattern-matching index on PostgreSQL). A sign-in
+    # writes one record: each index is one more write.
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_records"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="session_records",
+        db_index=False,
     )
-    session_key = models.CharField(max_length=40, unique=True)
+    session_key = models.CharField(max_length=40)
     created_at = models.DateTimeField(_("ouverte le"))
     last_seen_at = models.DateTimeField(_("dernière activité"))
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
@@ -84,6 +90,9 @@ class SessionRecord(models.Model):
         verbose_name = _("session")
         indexes: ClassVar = [
             models.Index(fields=["account", "ended_at"], name="session_record_open_idx")
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["session_key"], name="session_record_key_unique")
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,23 @@ from preau.account.models import SessionRecord
 from preau.account.services import session_record_close, session_record_open
 from preau.account.sessions import SIGNED_IN_AT, session_stamp
 from preau.activation.journey import journey_forget
+from preau.db import write_batch_current
 from preau.directory.models import Account
+
+# Django's own receiver saves last_login at once; this one joins the sign-in's write batch.
+user_logged_in.disconnect(dispatch_uid="update_last_login")
+
+
+@receiver(user_logged_in, dispatch_uid="preau.account.last_login")
+def _last_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if not isinstance(user, Account):
+        return
+    user.last_login = timezone.now()
+    batch = write_batch_current()
+    if batch is not None:
+        batch.update(Account, user.pk, last_login=user.last_login)
+    else:
+        user.save(update_fields=["last_login"])
 
 
 @receiver(user_logged_in, dispatch_uid="preau.account.session_opened")

@@ -25,6 +25,7 @@ from preau.activation.models import EmailVerification
 from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
 from preau.audit.services import audit_record, client_ip
 from preau.conf import preau_setting
+from preau.db import write_batch_current
 from preau.directory.models import Account
 from preau.notify.services import message_queue
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
@@ -309,18 +310,35 @@ def session_record_open(*, account: Account, request: HttpRequest) -> SessionRec
         return None
     now = timezone.now()
     agent = str(request.META.get("HTTP_USER_AGENT", ""))[:_USER_AGENT_MAX]
-    record, _created = SessionRecord.objects.update_or_create(
+    record = SessionRecord(
+        account=account,
         session_key=key,
-        defaults={
-            "account": account,
-            "created_at": now,
-            "last_seen_at": now,
-            "ip": client_ip(request),
-            "user_agent": agent,
-            "ended_at": None,
-            "end_reason": "",
-        },
+        created_at=now,
+        last_seen_at=now,
+        ip=client_ip(request),
+        user_agent=agent,
+        ended_at=None,
+        end_reason="",
     )
+    # One statement (INSERT … ON CONFLICT): the key is new after every sign-in, but a record
+    # left by an earlier use of the same key is overwritten, not duplicated. Inside a write
+    # batch (the sign-in) it goes with the batch's other rows.
+    updated = [
+        "account",
+        "created_at",
+        "last_seen_at",
+        "ip",
+        "user_agent",
+        "ended_at",
+        "end_reason",
+    ]
+    batch = write_batch_current()
+    if batch is not None:
+        batch.insert(record, conflict_fields=["session_key"], update_fields=updated)
+    else:
+        SessionRecord.objects.bulk_create(
+            [record], update_conflicts=True, unique_fields=["session_key"], update_fields=updated
+        )
     return record
 
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from preau.audit.models import AuditEvent
+from preau.db import write_batch_current
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -47,8 +48,13 @@ def audit_event_build(
 
 
 def audit_record(**kwargs: Any) -> AuditEvent:
+    """Write one event (inside a :func:`preau.db.write_batch`, with the batch's other rows)."""
     event = audit_event_build(**kwargs)
-    event.save()
+    batch = write_batch_current()
+    if batch is not None:
+        batch.insert(event)
+    else:
+        event.save()
     return event
 
 

@@ -212,15 +212,17 @@ def expired_tokens_purge(*, dry_run: bool = False) -> RuleResult:
 
     from django.apps import apps
     from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore as DBSessionStore
 
     result = RuleResult()
     now = timezone.now()
-    if apps.is_installed("django.contrib.sessions") and settings.SESSION_ENGINE.endswith("db"):
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if apps.is_installed("django.contrib.sessions") and issubclass(store, DBSessionStore):
         from django.contrib.sessions.models import Session
 
         result.count += Session.objects.filter(expire_date__lt=now).count()
         if not dry_run:
-            import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+            store.clear_expired()
     if apps.is_installed("preau.sso.cas"):
         from preau.sso.cas.services import cas_tickets_purge, cas_tickets_purgeable
 

@@ -57,7 +57,14 @@ def help_requests_open_for(
 
 
 def password_change_demanded(account: Account) -> bool:
-    """True while the school's demand for a new password is not met (no password chosen since)."""
+    """True while the school's demand for a new password is not met (no password chosen since).
+
+    An account loaded by the sign-in knows whether a demand exists
+    (``password_change_demand_pending``, see preau.signin.backends): no query then in the
+    common case, an account without one.
+    """
+    if getattr(account, "password_change_demand_pending", None) is False:
+        return False
     demand = PasswordChangeDemand.objects.filter(account=account).first()
     if demand is None:
         return False

@@ -14,13 +14,26 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password, make_password
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from preau.db import CompiledQuery
 from preau.directory.activation_codes import activation_code_matches
 from preau.directory.models import Account
 
 BACKEND_PATH = "preau.signin.backends.AccountBackend"
+
+# The account a sign-in looks up, compiled once (see preau.db.CompiledQuery). Whether the school
+# demanded a new password comes in the same query, since every sign-in asks (see
+# preau.recovery.receivers): ``password_change_demand_pending`` is False when there is none.
+_ACCOUNT_BY_LOGIN: CompiledQuery[Account] = CompiledQuery(
+    lambda login: Account.objects.filter(login=login).annotate(
+        password_change_demand_pending=ExpressionWrapper(
+            Q(password_change_demand__isnull=False), output_field=BooleanField()
+        )
+    )
+)
 
 
 class Verdict(enum.StrEnum):
@@ -67,7 +80,7 @@ def _check_password(account: Account, password: str) -> bool:
 def credentials_verify(identifier: str, password: str) -> Verification:
     """Check ``identifier`` + ``password`` (or activation code); one Argon2 computation always."""
     login = normalize_identifier(identifier)
-    account = Account.objects.filter(login=login).first() if login else None
+    account = _ACCOUNT_BY_LOGIN.first(login) if login else None
     if account is None:
         _burn(password)
         return Verification(Verdict.UNKNOWN, None)

@@ -6,10 +6,10 @@ import enum
 from dataclasses import dataclass
 
 from django.contrib.auth import SESSION_KEY, login, logout
-from django.db import transaction
 from django.http import HttpRequest
 
 from preau.audit.services import audit_record, client_ip
+from preau.db import write_batch
 from preau.directory.models import Account
 from preau.signin.backends import (
     BACKEND_PATH,
@@ -18,10 +18,10 @@ from preau.signin.backends import (
     normalize_identifier,
 )
 from preau.signin.throttle import (
-    throttle_check_many,
     throttle_fail,
     throttle_first_refusal,
     throttle_reset,
+    throttle_status_many,
 )
 
 SCOPE_ACCOUNT = "signin.account"
@@ -64,8 +64,11 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
     address = client_ip(request)
     keys = _throttle_keys(login_name, address)
 
-    waits = throttle_check_many(keys)
-    wait, scope, key = max((w, scope, key) for w, (scope, key) in zip(waits, keys, strict=True))
+    states = throttle_status_many(keys)
+    failures = [state.failures for state in states]
+    wait, scope, key = max(
+        (state.wait, scope, key) for state, (scope, key) in zip(states, keys, strict=True)
+    )
     if wait > 0:
         account = Account.objects.filter(login=login_name).first() if login_name else None
         if throttle_first_refusal(scope, key, wait):
@@ -94,10 +97,12 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
         deactivated = result.verdict == Verdict.DEACTIVATED and result.secret_correct
         return SigninResult(Outcome.FAILURE, account, deactivated=deactivated)
 
-    throttle_reset(SCOPE_ACCOUNT, login_name)
-    # One commit for the new session row, last_login and the audit row (the Argon2 hash above
-    # ran outside any transaction): commits are most of a sign-in's cost besides the hash.
-    with transaction.atomic():
+    if failures[0]:  # the account's count (the address' one is kept: it spans identifiers)
+        throttle_reset(SCOPE_ACCOUNT, login_name)
+    # The new session row, its record, last_login and the audit row are written together, in
+    # one statement on PostgreSQL (see preau.db): round trips are most of a sign-in's cost
+    # besides the hash. The Argon2 hash above ran outside any transaction.
+    with write_batch():
         if SESSION_KEY in request.session:
             # login() keeps the key when the same person signs in again: rotate it anyway.
             request.session.cycle_key()
@@ -110,6 +115,8 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
             request=request,
             data={"method": str(result.verdict)},
         )
+        # The session row joins the batch (the middleware's save then has nothing to write).
+        request.session.save()
     return SigninResult(Outcome.SUCCESS, account)
 
 

@@ -95,12 +95,26 @@ def throttle_check(scope: str, key: str) -> int:
     return _remaining(cache.get(state_key), _now())
 
 
-def throttle_check_many(pairs: Sequence[tuple[str, str]]) -> list[int]:
-    """:func:`throttle_check` for several (scope, key) pairs in one cache round trip."""
+@dataclass(frozen=True)
+class ThrottleStatus:
+    wait: int  # seconds to wait before an attempt (0: go ahead)
+    failures: int  # failures counted in the current window (0: nothing to reset)
+
+
+def throttle_status_many(pairs: Sequence[tuple[str, str]]) -> list[ThrottleStatus]:
+    """The status of several (scope, key) pairs, in one cache round trip."""
     state_keys = [_cache_keys(scope, key)[1] for scope, key in pairs]
     states = cache.get_many(state_keys)
     now = _now()
-    return [_remaining(states.get(k), now) for k in state_keys]
+    return [
+        ThrottleStatus(_remaining(states.get(k), now), int((states.get(k) or {}).get("n", 0)))
+        for k in state_keys
+    ]
+
+
+def throttle_check_many(pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """:func:`throttle_check` for several (scope, key) pairs in one cache round trip."""
+    return [status.wait for status in throttle_status_many(pairs)]
 
 
 def throttle_fail(scope: str, key: str) -> int:

@@ -141,6 +141,8 @@ def wayf_context(request: HttpRequest) -> Wayf:
 
 def signin_choice_remember(request: HttpRequest, response: HttpResponse) -> None:
     """Set the cookie when a choice was asked for that the device does not remember yet."""
+    if not (request.GET.get(SELECTION_PARAM) or request.POST.get(SELECTION_PARAM)):
+        return  # nothing asked for (most requests): the configuration is not even read
     choice = signin_choice_requested(request)
     if choice is None or request.COOKIES.get(COOKIE_NAME) == choice.code:
         return

@@ -1,0 +1,1 @@
+"""Préau's PostgreSQL backend, ``ENGINE = "preau.postgresql"`` (see ``base``)."""
