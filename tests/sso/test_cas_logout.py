@@ -123,3 +123,38 @@ def test_logout_never_redirects_elsewhere(
 def test_logout_with_the_cas_2_url_parameter(client: Client, vie_scolaire: Any) -> None:
     response = client.get("/cas/logout", {"url": VIE_SCOLAIRE})
     assert response["Location"] == VIE_SCOLAIRE
+
+
+@pytest.mark.parametrize("how", ["elsewhere", "password"])
+def test_a_session_ended_from_another_one_sends_single_logout_too(
+    signed_in: Client,
+    student: Any,
+    listening: tuple[str, Recorder],
+    how: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """"Se déconnecter partout ailleurs" or a password change on another device ends this
+    session: the services it reached hear of it, as if it had signed out itself."""
+    from preau.account.models import SessionRecord
+    from preau.sso.cas.models import SsoSession
+
+    base, recorder = listening
+    ticket = open_service(signed_in, base + "a/")
+    other = Client()
+    other.force_login(student)
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "elsewhere":
+            response = other.post("/mon-compte/sessions")
+        else:
+            from preau.account.services import sessions_end
+
+            sessions_end(student, reason=SessionRecord.EndReason.PASSWORD)
+    if how == "elsewhere":
+        assert response.status_code == 302
+    logout_wait()
+    recorder.wait(1)
+    assert [path for _m, path, _p in recorder.requests] == ["/a/"]
+    assert ticket in recorder.requests[0][2]["logoutRequest"][0]
+    assert not SsoSession.objects.filter(ended_at__isnull=True).exists()
+    # The ended session is gone: its next visit meets the sign-in page.
+    assert signed_in.get("/cas/login", {"service": base + "a/"}).status_code == 200

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from preau.account.models import NotificationPreferences, PasswordHistory, SessionRecord
+from preau.account.signals import session_ended
 from preau.activation.email_proof import email_verification_issue
 from preau.activation.models import EmailVerification
 from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
@@ -69,7 +70,7 @@ def account_password_set(
         )
         if stale:
             PasswordHistory.objects.filter(pk__in=stale).delete()
-        ended = _end_sessions(locked, keep=keep, reason=SessionRecord.EndReason.PASSWORD)
+        ended = sessions_end(locked, keep=keep, reason=SessionRecord.EndReason.PASSWORD)
         audit_record(
             action="account.password.set",
             actor=actor,
@@ -271,15 +272,18 @@ def _session_store() -> type[SessionBase]:
     return engine
 
 
-def _end_sessions(account: Account, *, keep: str | None, reason: str) -> int:
-    """Delete the account's recorded sessions but ``keep`` from the session store."""
+def sessions_end(account: Account, *, reason: str, keep: str | None = None) -> int:
+    """End the account's recorded sessions but ``keep``: ``session_ended`` is sent for each
+    (single logout to the services it reached), then it is deleted from the session store."""
     records = SessionRecord.objects.filter(account=account, ended_at__isnull=True)
     if keep:
         records = records.exclude(session_key=keep)
     keys = list(records.values_list("session_key", flat=True))
     store = _session_store()
     for key in keys:
-        store(session_key=key).delete()
+        session = store(session_key=key)
+        session_ended.send(sender=Account, session=session, account=account, reason=reason)
+        session.delete()
     if keys:
         SessionRecord.objects.filter(session_key__in=keys).update(
             ended_at=timezone.now(), end_reason=reason
@@ -290,7 +294,7 @@ def _end_sessions(account: Account, *, keep: str | None, reason: str) -> int:
 @transaction.atomic
 def sessions_end_others(*, actor: Account, account: Account, request: HttpRequest) -> int:
     """ "Se déconnecter partout ailleurs": end every session of the account but this one."""
-    ended = _end_sessions(
+    ended = sessions_end(
         account, keep=_own_session_key(request, account), reason=SessionRecord.EndReason.ELSEWHERE
     )
     audit_record(

@@ -23,7 +23,6 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -32,11 +31,10 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from preau.account.models import SessionRecord
-from preau.account.services import account_password_set, session_record_close
+from preau.account.services import account_password_set, sessions_end
 from preau.audit.services import audit_record, client_ip
 from preau.conf import preau_setting
 from preau.directory.models import Account, Establishment, Guardianship, Membership
@@ -904,20 +902,6 @@ def help_request_status_set(
     return True
 
 
-def _sessions_end(account: Account, reason: str) -> int:
-    """End every recorded session of ``account`` (deleted from the session store)."""
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    keys = list(
-        SessionRecord.objects.filter(account=account, ended_at__isnull=True).values_list(
-            "session_key", flat=True
-        )
-    )
-    for key in keys:
-        store(session_key=key).delete()
-        session_record_close(session_key=key, reason=reason)
-    return len(keys)
-
-
 class Delivery(enum.StrEnum):
     LETTER = "letter"
     EMAIL = "email"
@@ -966,7 +950,7 @@ def account_code_reissue(
             locked.password = make_password(None)  # unusable: the letter replaces it
             locked.state = Account.State.PROVISIONED
             locked.save(update_fields=["password", "state", "updated_at"])
-            ended = _sessions_end(locked, SessionRecord.EndReason.PASSWORD)
+            ended = sessions_end(locked, reason=SessionRecord.EndReason.PASSWORD)
             PasswordReset.objects.filter(account=locked, ended_at__isnull=True).update(
                 ended_at=timezone.now(), end_reason=PasswordReset.EndReason.SUPERSEDED
             )
@@ -1105,7 +1089,7 @@ def account_deactivate(
         locked.state = Account.State.DEACTIVATED
         locked.deactivated_at = timezone.now()
         locked.save(update_fields=["state", "deactivated_at", "updated_at"])
-        ended = _sessions_end(locked, SessionRecord.EndReason.ELSEWHERE)
+        ended = sessions_end(locked, reason=SessionRecord.EndReason.ELSEWHERE)
         audit_record(
             action="account.deactivate",
             actor=actor,
