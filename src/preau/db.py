@@ -170,13 +170,24 @@ def _insert_sql(operation: _Insert, connection: Any) -> tuple[str, list[Any]]:
     # Names come from the models' metadata, quoted; every value is a parameter.
     sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     if operation.conflict_fields:
-        conflict = ", ".join(qn(meta.get_field(name).column) for name in operation.conflict_fields)
+        conflict = ", ".join(qn(_column(meta, name)) for name in operation.conflict_fields)
         updates = ", ".join(
-            f"{qn(meta.get_field(name).column)} = EXCLUDED.{qn(meta.get_field(name).column)}"
+            f"{qn(_column(meta, name))} = EXCLUDED.{qn(_column(meta, name))}"
             for name in operation.update_fields
         )
         sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     return sql, values
+
+
+def _concrete(meta: Any, name: str) -> models.Field[Any, Any]:
+    f = meta.get_field(name)
+    if not isinstance(f, models.Field) or not f.concrete:
+        raise ValueError(f"{meta.label}.{name} is not a column")
+    return f
+
+
+def _column(meta: Any, name: str) -> str:
+    return str(_concrete(meta, name).column)
 
 
 def _update_sql(operation: _Update, connection: Any) -> tuple[str, list[Any]]:
@@ -185,7 +196,7 @@ def _update_sql(operation: _Update, connection: Any) -> tuple[str, list[Any]]:
     assignments = []
     values = []
     for name, value in operation.values.items():
-        f = meta.get_field(name)
+        f = _concrete(meta, name)
         assignments.append(f"{qn(f.column)} = %s")
         values.append(f.get_db_prep_save(value, connection=connection))
     pk = meta.pk

@@ -133,8 +133,8 @@ def test_a_session_ended_from_another_one_sends_single_logout_too(
     how: str,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """"Se déconnecter partout ailleurs" or a password change on another device ends this
-    session: the services it reached hear of it, as if it had signed out itself."""
+    """A session ended from another one ("se déconnecter partout ailleurs", a password change)
+    sends single logout to the services it reached, as if it had signed out itself."""
     from preau.account.models import SessionRecord
     from preau.sso.cas.models import SsoSession
 

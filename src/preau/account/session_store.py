@@ -30,6 +30,7 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.core.cache.backends.base import BaseCache
 from django.db import DatabaseError, router
 
 from preau.db import write_batch_current
@@ -41,6 +42,9 @@ logger = logging.getLogger("django.contrib.sessions")
 
 
 class SessionStore(CachedDBStore):
+    _cache: BaseCache  # set by Django's cached_db store
+    _session_cache: dict[str, Any]
+
     def __init__(self, session_key: str | None = None) -> None:
         self._changed = False  # set with Django's ``modified`` flag, cleared by a save
         super().__init__(session_key)
@@ -91,7 +95,7 @@ class SessionStore(CachedDBStore):
         insert = must_create or self._unsaved
         if not insert and not self._changed and self._written == key:
             return  # this store already wrote this, and nothing changed since
-        data = self._get_session(no_load=insert)
+        data = self._get_session(no_load=insert)  # type: ignore[attr-defined]
         encoded = self.encode(data)
         obj = self.model(session_key=key, session_data=encoded, expire_date=self.get_expiry_date())
         using = router.db_for_write(self.model, instance=obj)

@@ -18,11 +18,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from preau.console import services
+from preau.console import services, tables
 from preau.console.forms import AccountSearchForm, ImportUploadForm, LettersForm
 from preau.console.models import PendingImport
 from preau.console.selectors import pending_import_get
@@ -98,12 +99,36 @@ def home(request: HttpRequest) -> HttpResponse:
 @console_page
 def dashboard(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     board = selectors.activation_dashboard(actor=_actor(request), establishment=establishment)
+    search_url = reverse("console:accounts", kwargs={"uai": establishment.uai})
+    class_table = tables.StateTable(
+        caption=_("Comptes d’élèves par classe et par état"),
+        heading=_("Classe"),
+        rows=tables.state_rows(
+            board.by_class,
+            search_url=search_url,
+            filters={"profil": "eleve"},
+            key_param="classe",
+            cell_labels=tables.class_labels(),
+        ),
+    )
+    profile_table = tables.StateTable(
+        caption=_("Comptes par profil et par état"),
+        heading=_("Profil"),
+        rows=tables.state_rows(
+            board.by_profile,
+            search_url=search_url,
+            filters={},
+            key_param="profil",
+            cell_labels=tables.profile_labels(),
+        ),
+        total=board.total,
+    )
     return _render(
         request,
         "console/dashboard.html",
         establishment=establishment,
         section="dashboard",
-        context={"board": board},
+        context={"board": board, "class_table": class_table, "profile_table": profile_table},
     )
 
 

@@ -21,6 +21,9 @@ from preau.conf import preau_setting
 
 
 class DatabaseWrapper(PostgreSQLDatabaseWrapper):
+    health_check_enabled: bool  # Django's, set by connect()
+    health_check_done: bool
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._alive_at = float("-inf")  # when a request last finished on it without error
