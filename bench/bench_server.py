@@ -16,8 +16,8 @@ endpoint, after a short warm-up. Endpoints:
 The POST rate is compared with the bare Argon2 verify rate of two processes measured in the
 same run (issue 4 wants a ratio of at least 0.8): just before and just after each sign-in
 measurement (the server idle), since on a shared host the machine's speed drifts by several per
-cent within minutes; the table gives the median of the measurements' ratios. On this machine wrk, PostgreSQL and Redis
-share the two cores with the server, so the CPU time of the server's own processes per request
+cent within minutes; the table gives the median of the measurements' ratios. On this machine
+wrk, PostgreSQL and Redis share the two cores with the server, so the CPU time of the server's own processes per request
 is also reported (from /proc): one verify's CPU time divided by a sign-in's is the share of
 Argon2 in what an application node spends, the ratio it would reach with PostgreSQL and Redis on
 other machines. The machine is shared with other work: each configuration is measured in
