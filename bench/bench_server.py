@@ -13,14 +13,14 @@ endpoint, after a short warm-up. Endpoints:
   session in PostgreSQL + Redis, ``last_login``, an audit row. All sign-ins succeed (64
   accounts in turn), so the throttles, which only count failures, never interfere.
 
-The POST rate is compared with the bare Argon2 verify rate of two processes measured in the
-same run (issue 4 wants a ratio of at least 0.8): just before and just after each sign-in
-measurement (the server idle), since on a shared host the machine's speed drifts by several per
-cent within minutes; the table gives the median of the measurements' ratios. On this machine
-wrk, PostgreSQL and Redis share the two cores with the server, so the CPU time of the server's own processes per request
-is also reported (from /proc): one verify's CPU time divided by a sign-in's is the share of
-Argon2 in what an application node spends, the ratio it would reach with PostgreSQL and Redis on
-other machines. The machine is shared with other work: each configuration is measured in
+The POST rate is compared with the bare Argon2 verify rate of two processes measured in the same
+run (issue 4 wants a ratio of at least 0.8): just before and just after each sign-in measurement
+(the server idle), since on a shared host the machine's speed drifts by several per cent within
+minutes; the table gives the median of the measurements' ratios. On this machine wrk, PostgreSQL
+and Redis share the two cores with the server, so the CPU time of the server's own processes per
+request is also reported (from /proc): one verify's CPU time divided by a sign-in's is the share
+of Argon2 in what an application node spends, the ratio it would reach with PostgreSQL and Redis
+on other machines. The machine is shared with other work: each configuration is measured in
 ``ROUNDS`` rounds and the medians are printed, as a Markdown table for bench/RESULTS.md.
 """
 
