@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "DELETE_UNACTIVATED_DAYS": 365,
     # Argon2id cost: chosen from bench/bench_argon2.py (see bench/RESULTS.md).
     "ARGON2_MEMORY_KIB": 19 * 1024,
-    "ARGON2_TIME_COST": 2,
+    "ARGON2_TIME_COST": 3,
     "ARGON2_PARALLELISM": 1,
     # Throttles (see preau.signin.throttle): per scope, ``limit`` failures are free, then each
     # failure doubles the wait (2, 4, 8… s) up to ``max_delay``; the count is forgotten ``window``

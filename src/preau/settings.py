@@ -244,7 +244,7 @@ PREAU = {
     "ACTIVATION_DAYS": env.int("PREAU_ACTIVATION_DAYS", default=92),
     "DELETE_UNACTIVATED_DAYS": env.int("PREAU_DELETE_UNACTIVATED_DAYS", default=365),
     "ARGON2_MEMORY_KIB": env.int("PREAU_ARGON2_MEMORY_KIB", default=19 * 1024),
-    "ARGON2_TIME_COST": env.int("PREAU_ARGON2_TIME_COST", default=2),
+    "ARGON2_TIME_COST": env.int("PREAU_ARGON2_TIME_COST", default=3),
     "ARGON2_PARALLELISM": env.int("PREAU_ARGON2_PARALLELISM", default=1),
     "TRUSTED_PROXIES": env.list("PREAU_TRUSTED_PROXIES", default=[]),
     "DB_ALIVE_WINDOW": env.float("PREAU_DB_ALIVE_WINDOW", default=0.5),
@@ -305,8 +305,9 @@ _OIDC_SECONDS = {
 }
 PREAU.update(_OIDC_SECONDS)
 PREAU["OIDC_ALLOW_HTTP"] = env.bool("PREAU_OIDC_ALLOW_HTTP", default=False)
-# Named for the migrations of preau.sso.oidc (a foreign key to the swappable client model).
+# Named for the migrations of preau.sso.oidc (foreign keys to swappable models).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_ISS_ENDPOINT": PREAU["PUBLIC_URL"].rstrip("/"),

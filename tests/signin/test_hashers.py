@@ -21,7 +21,7 @@ from tests.signin.conftest import PASSWORD, sign_in
 
 
 def _params(encoded: str) -> str:
-    # argon2$argon2id$v=19$m=19456,t=2,p=1$salt$hash
+    # argon2$argon2id$v=19$m=19456,t=3,p=1$salt$hash
     return encoded.split("$")[3]
 
 
