@@ -9,6 +9,7 @@ page, the first-connection journey) and joserfc checks the ID token against the 
 from __future__ import annotations
 
 import secrets
+import time
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -224,6 +225,38 @@ def test_code_with_pkce_id_token_signature_and_userinfo_by_scope(
     )
     assert replay.status_code == 400
     assert replay.json()["error"] == "invalid_grant"
+
+
+def test_max_age_signs_in_again_and_auth_time_says_when(
+    issuer: str, metadata: dict[str, Any], service: RegisteredClient, student: Account
+) -> None:
+    """A client asking for ``max_age=0`` (a bank-style "confirm it is you") gets a fresh
+    sign-in even though the browser has a session, and checks ``auth_time`` itself."""
+    rp = rp_session(service, "openid")
+    browser = Browser(issuer)
+    verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+    url, _state = rp.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+    )
+    browser.sign_in(browser.go(url), "lea.bernard", PASSWORD)  # the session
+
+    before = int(time.time())
+    verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+    url, state = rp.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce, max_age=0
+    )
+    again = browser.go(url)
+    assert urlsplit(again.url).path == "/connexion", "max_age=0 must ask for the password"
+    location = browser.sign_in(again, "lea.bernard", PASSWORD).headers["Location"]
+    token = rp.fetch_token(
+        metadata["token_endpoint"],
+        authorization_response=location,
+        code_verifier=verifier,
+        state=state,
+    )
+    claims = verified_id_token(token["id_token"], metadata, service.client_id, nonce)
+    jwt.JWTClaimsRegistry(auth_time={"essential": True}).validate(claims)
+    assert claims["auth_time"] >= before - 1, "auth_time must be the sign-in just made"
 
 
 def test_fewer_scopes_fewer_claims(

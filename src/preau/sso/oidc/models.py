@@ -12,7 +12,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oauth2_provider.settings import APPLICATION_MODEL
+from oauth2_provider.settings import APPLICATION_MODEL, GRANT_MODEL
 
 from preau.directory.models import Establishment
 
@@ -104,6 +104,9 @@ class RedeemedCode(models.Model):
     # access token's digest, as django-oauth-toolkit stores them.
     token_family = models.UUIDField(null=True)
     access_token_checksum = models.CharField(max_length=64, blank=True)
+    # When the person signed in to the session that approved the code: the ``auth_time`` of
+    # the ID tokens the family's refresh tokens give (OpenID Connect Core §12.2).
+    signed_in_at = models.DateTimeField(null=True)
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -111,3 +114,22 @@ class RedeemedCode(models.Model):
 
     def __str__(self) -> str:
         return self.code_digest[:12]
+
+
+class CodeSignIn(models.Model):
+    """When the person an authorization code was issued to signed in: the sign-in of the
+    session that approved the request, not the account's last sign-in on any device. The ID
+    token the code gives carries it as ``auth_time`` (OpenID Connect Core §2), and a client
+    that asked for ``max_age`` relies on it. Deleted with the code when it is exchanged or
+    expires."""
+
+    grant = models.OneToOneField(
+        GRANT_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preau_sign_in"
+    )
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("connexion d'un code d'autorisation")
+
+    def __str__(self) -> str:
+        return str(self.signed_in_at)

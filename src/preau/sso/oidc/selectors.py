@@ -3,13 +3,14 @@ there, and the ``sub`` a client knows them by."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from preau.directory.models import Account, Establishment, Membership, SchoolClass
-from preau.sso.oidc.models import ClientService, Subject
+from preau.sso.oidc.models import ClientService, CodeSignIn, Subject
 
 # Where "Mes portails" (preau.portal) keeps the establishment a person with several has
 # chosen: its UAI. The establishment of the ``ent`` claims is the one chosen when the person
@@ -73,3 +74,12 @@ def client_refusal(*, account: Account, application: Any) -> str:
     if not registered.allows(portal_memberships(account)):
         return "profile"
     return ""
+
+
+def code_signed_in_at(*, code: str, application: Any) -> dt.datetime | None:
+    """When the person signed in to the session that approved ``code`` (None when unknown)."""
+    return (
+        CodeSignIn.objects.filter(grant__code=code, grant__application=application)
+        .values_list("signed_in_at", flat=True)
+        .first()
+    )

@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 from oauth2_provider.settings import oauth2_settings
 
 from preau.audit.services import audit_record
 from preau.directory.models import Account, Establishment
-from preau.sso.oidc.models import RedeemedCode, Subject
+from preau.sso.oidc.models import CodeSignIn, RedeemedCode, Subject
 
 
 def _new_sub() -> str:
@@ -94,16 +94,37 @@ def token_checksum(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def _redeemed_lifetime() -> dt.timedelta:
+    return dt.timedelta(
+        seconds=int(oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        + int(oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS or 0)
+    )
+
+
+def code_sign_in_record(*, code: str, application: Any, signed_in_at: dt.datetime | None) -> None:
+    """The code just issued to ``application`` was approved in a session opened at
+    ``signed_in_at`` (see :class:`~preau.sso.oidc.models.CodeSignIn`). Nothing is kept when
+    the session does not say (a session opened before Préau recorded it)."""
+    if signed_in_at is None:
+        return
+    grant = Grant.objects.filter(code=code, application=application).only("pk").first()
+    if grant is not None:
+        CodeSignIn.objects.create(grant=grant, signed_in_at=signed_in_at)
+
+
 def code_redeemed_record(
-    *, code: str, application: Any, account: Any, access_token: str, refresh_token: str
+    *,
+    code: str,
+    application: Any,
+    account: Any,
+    access_token: str,
+    refresh_token: str,
+    signed_in_at: dt.datetime | None = None,
 ) -> None:
     """Remember that ``code`` was exchanged, and for which tokens, while they may live (no
-    audit event: the authorization was recorded when the code was issued). Rows past their
-    time are deleted on the way."""
+    audit event: the authorization was recorded when the code was issued), with the sign-in
+    the code carried. Rows past their time are deleted on the way."""
     now = timezone.now()
-    lifetime = int(oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS) + int(
-        oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS or 0
-    )
     family = None
     if refresh_token:
         family = (
@@ -119,8 +140,23 @@ def code_redeemed_record(
             account=account if getattr(account, "pk", None) else None,
             token_family=family,
             access_token_checksum=token_checksum(access_token) if access_token else "",
-            expires_at=now + dt.timedelta(seconds=lifetime),
+            signed_in_at=signed_in_at,
+            expires_at=now + _redeemed_lifetime(),
         )
+
+
+def refresh_signed_in_at(*, token_family: Any) -> dt.datetime | None:
+    """When the person signed in to approve the code that started this refresh-token family
+    (the ``auth_time`` of the ID token a refresh gives); None when unknown. The family lives
+    on with each refresh, so its record does too: a replay of the code still revokes it."""
+    if token_family is None:
+        return None
+    redeemed = RedeemedCode.objects.filter(token_family=token_family).first()
+    if redeemed is None:
+        return None
+    redeemed.expires_at = timezone.now() + _redeemed_lifetime()
+    redeemed.save(update_fields=["expires_at"])
+    return redeemed.signed_in_at
 
 
 def code_replay_revoke(*, code: str, application: Any) -> bool:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from preau.sso.oidc.claims import SUPPORTED_CLAIMS, claims_for
-from preau.sso.oidc.services import code_redeemed_record, code_replay_revoke, subject_ensure
+from preau.sso.oidc.selectors import code_signed_in_at
+from preau.sso.oidc.services import (
+    code_redeemed_record,
+    code_replay_revoke,
+    code_sign_in_record,
+    refresh_signed_in_at,
+    subject_ensure,
+)
+
+# Where the authorization view puts the approving session's sign-in time for oauthlib's
+# request (a credential of the authorization response), and where the token endpoint keeps the
+# sign-in a code or a refresh token carries.
+SIGNED_IN_AT = "preau_signed_in_at"
 
 
 def _usable(user: Any) -> bool:
@@ -35,6 +48,26 @@ class PreauOAuth2Validator(OAuth2Validator):
             establishment_id=subject.establishment_id,
         )
 
+    def get_id_token_dictionary(self, token: Any, token_handler: Any, request: Any) -> Any:
+        """django-oauth-toolkit's claims, with ``auth_time`` the sign-in of the session that
+        approved the code (django-oauth-toolkit puts the account's last sign-in, which may be
+        another device's since): a client that asked for ``max_age`` checks it."""
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        signed_in_at: dt.datetime | None = getattr(request, SIGNED_IN_AT, None)
+        if signed_in_at is not None:
+            claims["auth_time"] = int(signed_in_at.timestamp())
+        return claims, expiration_time
+
+    def save_authorization_code(
+        self, client_id: str, code: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        code_sign_in_record(
+            code=code["code"],
+            application=request.client,
+            signed_in_at=getattr(request, SIGNED_IN_AT, None),
+        )
+
     def validate_code(
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
@@ -43,6 +76,7 @@ class PreauOAuth2Validator(OAuth2Validator):
             # A code exchanged before: whoever replays it may have stolen it.
             code_replay_revoke(code=code, application=client)
             return False
+        setattr(request, SIGNED_IN_AT, code_signed_in_at(code=code, application=client))
         return _usable(request.user)
 
     def save_bearer_token(self, token: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -61,13 +95,20 @@ class PreauOAuth2Validator(OAuth2Validator):
             account=request.user,
             access_token=access_token,
             refresh_token=refresh_token,
+            signed_in_at=getattr(request, SIGNED_IN_AT, None),
         )
 
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
-        return bool(valid) and _usable(request.user)
+        if not valid or not _usable(request.user):
+            return False
+        # The ID token of a refresh tells the sign-in of the code that started the family.
+        instance = getattr(request, "refresh_token_instance", None)
+        family = getattr(instance, "token_family", None)
+        setattr(request, SIGNED_IN_AT, refresh_signed_in_at(token_family=family))
+        return True
 
     def validate_bearer_token(self, token: str, scopes: Any, request: Any) -> bool:
         valid = super().validate_bearer_token(token, scopes, request)

@@ -9,6 +9,9 @@
 - A first-party service (``skip_authorization``, set by the operator) gets its code at once;
   any other shows the consent page in French, remembered while a token of the same scopes
   lives (``prompt=consent`` asks again, ``prompt=none`` answers ``consent_required``).
+- ``max_age``: a session opened longer ago than the client allows signs in again (with
+  ``prompt=none``, ``login_required``). The ID token's ``auth_time`` is the sign-in of the
+  session that approved the code, carried by the code and its refresh tokens.
 - RP-initiated logout signs the person out through Préau's own sign-out (audit, session
   records) and returns only to a registered ``post_logout_redirect_uri``.
 
@@ -17,13 +20,16 @@ The other endpoints (discovery, JWKS, token, userinfo, revocation) are django-oa
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.models import get_application_model
@@ -32,10 +38,12 @@ from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView, User
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
+from preau.account.sessions import SIGNED_IN_AT
 from preau.activation.selectors import required_actions_pending
 from preau.signin.services import signout
 from preau.sso.oidc.selectors import client_refusal, establishment_current
 from preau.sso.oidc.services import authorization_deny_record, authorization_record
+from preau.sso.oidc.validators import SIGNED_IN_AT as CODE_SIGNED_IN_AT
 
 S256 = "S256"
 
@@ -44,11 +52,32 @@ def _prompt(request: HttpRequest) -> set[str]:
     return set(request.GET.get("prompt", "").split())
 
 
+def _signed_in_at(request: HttpRequest) -> dt.datetime | None:
+    """When the person signed in to this session (preau.account.sessions), None if unknown."""
+    stamp = request.session.get(SIGNED_IN_AT)
+    if not stamp:
+        return None
+    return dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
+
+
+def _max_age(request: HttpRequest) -> int | None:
+    """The client's ``max_age`` in seconds; None when absent; -1 when it is not a number."""
+    raw = request.GET.get("max_age")
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        return -1
+    return int(raw) if len(raw) <= 9 else 10**9  # thirty years and more: no limit
+
+
 class AuthorizeView(AuthorizationView):
     template_name = "oidc/authorize.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         prompt = _prompt(request)
+        too_old = self._max_age_exceeded(request, prompt)
+        if too_old is not None:
+            return too_old
         if required_actions_pending(request.user, request.session):
             if "none" in prompt:
                 return self._silent_error(request, "interaction_required")
@@ -73,6 +102,36 @@ class AuthorizeView(AuthorizationView):
         if refused is not None:
             return refused
         return super().post(request, *args, **kwargs)
+
+    def _max_age_exceeded(self, request: HttpRequest, prompt: set[str]) -> HttpResponse | None:
+        """The answer when the session was opened longer ago than the client's ``max_age``
+        (OpenID Connect Core §3.1.2.1), None when it was not."""
+        max_age = _max_age(request)
+        if max_age is None:
+            return None
+        if max_age < 0:
+            return self._silent_error(request, "invalid_request")
+        signed_in_at = _signed_in_at(request)
+        if signed_in_at is not None and timezone.now() - signed_in_at <= dt.timedelta(
+            seconds=max_age
+        ):
+            return None
+        if "none" in prompt:
+            return self._silent_error(request, "login_required")
+        return self._sign_in_again(request)
+
+    def _sign_in_again(self, request: HttpRequest) -> HttpResponse:
+        """The sign-in page, then this request again without ``max_age`` and ``prompt=login``
+        (the person has just signed in: asking again would loop, ``max_age=0`` included)."""
+        query = request.GET.copy()
+        query.pop("max_age", None)
+        prompt = _prompt(request) - {"login"}
+        if prompt:
+            query["prompt"] = " ".join(sorted(prompt))
+        else:
+            query.pop("prompt", None)
+        target = request.path + "?" + query.urlencode()
+        return redirect_to_login(target, resolve_url(self.get_login_url()))
 
     def _refusal(self, request: HttpRequest, client_id: str | None) -> HttpResponse | None:
         """A page saying the service is not open to this person (its portal service's
@@ -110,6 +169,8 @@ class AuthorizeView(AuthorizationView):
         """Issue the code (django-oauth-toolkit) and record it, in one transaction."""
         application = get_application_model().objects.get(client_id=credentials["client_id"])
         account: Any = request.user
+        # The code carries the sign-in of this session (preau.sso.oidc.validators).
+        credentials = {**credentials, CODE_SIGNED_IN_AT: _signed_in_at(request)}
         try:
             with transaction.atomic():
                 response = super().create_authorization_response(
