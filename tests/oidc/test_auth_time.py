@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import time_machine
 from django.test import Client
+from oauth2_provider.models import Grant
 
 from preau.directory.models import Account
+from preau.lifecycle.services import lifecycle_run
 from preau.sso.oidc.models import CodeSignIn
 from tests.oidc.conftest import (
     PASSWORD,
@@ -147,3 +149,16 @@ def test_max_age_errors_go_back_to_the_client(
     assert response.status_code == 302
     assert response["Location"].startswith(rp.redirect_uri + "?")
     assert query_of(response["Location"]) == {"error": error, "state": "etat-123"}
+
+
+def test_an_unused_codes_sign_in_is_purged_with_the_code(
+    rp: RegisteredClient, student: Account
+) -> None:
+    browser = Client()
+    browser.force_login(student)
+    code_for(browser, rp, pkce())  # never exchanged
+    assert CodeSignIn.objects.count() == 1
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(hours=1)):
+        lifecycle_run()
+    assert not Grant.objects.exists()
+    assert not CodeSignIn.objects.exists()
