@@ -146,6 +146,20 @@ def rp_session(client: RegisteredClient, scope: str) -> OAuth2Session:
     return session
 
 
+def code_exchange(
+    rp: OAuth2Session, metadata: dict[str, Any], location: str, verifier: str, state: str
+) -> dict[str, Any]:
+    """The client's token request for the code at ``location`` (its callback address)."""
+    return dict(
+        rp.fetch_token(
+            metadata["token_endpoint"],
+            authorization_response=location,
+            code_verifier=verifier,
+            state=state,
+        )
+    )
+
+
 def verified_id_token(
     id_token: str, metadata: dict[str, Any], client_id: str, nonce: str
 ) -> dict[str, Any]:
@@ -183,12 +197,7 @@ def test_code_with_pkce_id_token_signature_and_userinfo_by_scope(
     assert location.startswith(CALLBACK + "?")
     assert parse_qs(urlsplit(location).query)["iss"] == [issuer]
 
-    token = rp.fetch_token(
-        metadata["token_endpoint"],
-        authorization_response=location,
-        code_verifier=verifier,
-        state=state,
-    )
+    token = code_exchange(rp, metadata, location, verifier, state)
     claims = verified_id_token(token["id_token"], metadata, service.client_id, nonce)
     assert claims["preferred_username"] == "lea.bernard"
 
@@ -248,12 +257,7 @@ def test_max_age_signs_in_again_and_auth_time_says_when(
     again = browser.go(url)
     assert urlsplit(again.url).path == "/connexion", "max_age=0 must ask for the password"
     location = browser.sign_in(again, "lea.bernard", PASSWORD).headers["Location"]
-    token = rp.fetch_token(
-        metadata["token_endpoint"],
-        authorization_response=location,
-        code_verifier=verifier,
-        state=state,
-    )
+    token = code_exchange(rp, metadata, location, verifier, state)
     claims = verified_id_token(token["id_token"], metadata, service.client_id, nonce)
     jwt.JWTClaimsRegistry(auth_time={"essential": True}).validate(claims)
     assert claims["auth_time"] >= before - 1, "auth_time must be the sign-in just made"
@@ -269,12 +273,7 @@ def test_fewer_scopes_fewer_claims(
     )
     browser = Browser(issuer)
     location = browser.sign_in(browser.go(url), "lea.bernard", PASSWORD).headers["Location"]
-    token = rp.fetch_token(
-        metadata["token_endpoint"],
-        authorization_response=location,
-        code_verifier=verifier,
-        state=state,
-    )
+    token = code_exchange(rp, metadata, location, verifier, state)
     info = rp.get(metadata["userinfo_endpoint"], timeout=10).json()
     assert set(info) == {"sub", "email", "email_verified"}
     claims = verified_id_token(token["id_token"], metadata, service.client_id, nonce)
@@ -292,12 +291,7 @@ def test_a_wrong_verifier_gets_no_token(
     browser = Browser(issuer)
     location = browser.sign_in(browser.go(url), "lea.bernard", PASSWORD).headers["Location"]
     with pytest.raises(Exception, match="invalid_grant"):
-        rp.fetch_token(
-            metadata["token_endpoint"],
-            authorization_response=location,
-            code_verifier=secrets.token_urlsafe(48),
-            state=state,
-        )
+        code_exchange(rp, metadata, location, secrets.token_urlsafe(48), state)
 
 
 def test_a_third_party_service_goes_through_the_consent_page(
@@ -323,12 +317,7 @@ def test_a_third_party_service_goes_through_the_consent_page(
     answer = browser.go(consent.url, data={**data, "allow": "on"})
     location = answer.headers["Location"]
     assert location.startswith("https://editions.example/callback?")
-    rp.fetch_token(
-        metadata["token_endpoint"],
-        authorization_response=location,
-        code_verifier=verifier,
-        state=state,
-    )
+    code_exchange(rp, metadata, location, verifier, state)
     info = rp.get(metadata["userinfo_endpoint"], timeout=10).json()
     assert info["ent_classes"] == ["3A"]
 
@@ -362,12 +351,7 @@ def test_rp_initiated_logout_returns_to_the_registered_address_only(
     )
     browser = Browser(issuer)
     location = browser.sign_in(browser.go(url), "lea.bernard", PASSWORD).headers["Location"]
-    token = rp.fetch_token(
-        metadata["token_endpoint"],
-        authorization_response=location,
-        code_verifier=verifier,
-        state=state,
-    )
+    token = code_exchange(rp, metadata, location, verifier, state)
 
     refused = browser.go(
         metadata["end_session_endpoint"]
