@@ -9,6 +9,7 @@ depend on whether an account matches; only a proven owner learns about their acc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -61,6 +62,25 @@ def _now() -> float:
     return timezone.now().timestamp()
 
 
+@dataclass
+class _Answer:
+    """What a form page says besides its form: the error above it, the status, and, for a
+    throttled person, how long to wait (also sent as ``Retry-After``)."""
+
+    error: str = ""
+    status: int = 200
+    wait: int = 0
+
+    def throttled(self, wait: int) -> None:
+        self.error, self.status, self.wait = wait_message(wait), 429, wait
+
+    def render(self, request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+        response = render(request, template, {**context, "error": self.error}, status=self.status)
+        if self.wait:
+            response["Retry-After"] = str(self.wait)
+        return response
+
+
 def _code_limit() -> int:
     return int(preau_setting("RECOVERY_CODE_ATTEMPTS"))
 
@@ -88,26 +108,17 @@ def _submit_password_request(request: HttpRequest, query: services.Query, typed:
 @require_http_methods(["GET", "POST"])
 def password_request_view(request: HttpRequest) -> HttpResponse:
     form = PasswordRequestForm(request.POST if request.method == "POST" else None)
-    error = ""
-    status = 200
-    wait = 0
+    answer = _Answer()
     if request.method == "POST":
+        answer.status = 400
         if form.is_valid():
             wait = _submit_password_request(
                 request, form.cleaned_data["query"], str(form.data.get("query", "")).strip()
             )
             if not wait:
                 return redirect("recovery:password_sent")
-            error = wait_message(wait)
-            status = 429
-        else:
-            status = 400
-    response = render(
-        request, "recovery/password_request.html", {"form": form, "error": error}, status=status
-    )
-    if wait:
-        response["Retry-After"] = str(wait)
-    return response
+            answer.throttled(wait)
+    return answer.render(request, "recovery/password_request.html", {"form": form})
 
 
 @never_cache
@@ -140,11 +151,9 @@ def code_view(request: HttpRequest) -> HttpResponse:  # noqa: PLR0911 - one answ
     if tries >= limit:
         return _code_problem(request, "exhausted")
     form = CodeForm(request.POST if request.method == "POST" else None)
-    error = ""
-    status = 200
-    wait = 0
+    answer = _Answer()
     if request.method == "POST":
-        status = 400
+        answer.status = 400
         if form.is_valid():
             result = services.password_reset_code_verify(
                 handle=handle, code=form.cleaned_data["code"], request=request
@@ -157,31 +166,23 @@ def code_view(request: HttpRequest) -> HttpResponse:  # noqa: PLR0911 - one answ
             if result.outcome is services.CodeOutcome.EXPIRED:
                 return _code_problem(request, "expired")
             if result.outcome is services.CodeOutcome.THROTTLED:
-                wait = result.wait
-                error = wait_message(wait)
-                status = 429
+                answer.throttled(result.wait)
             else:
                 tries += 1
                 request.session[TRIES_KEY] = tries
                 if tries >= limit:
                     return _code_problem(request, "exhausted")
                 left = limit - tries
-                error = ngettext(
+                answer.error = ngettext(
                     "Ce code n'est pas le bon. Vérifiez le SMS reçu : il vous reste %(count)d "
                     "essai.",
                     "Ce code n'est pas le bon. Vérifiez le SMS reçu : il vous reste %(count)d "
                     "essais.",
                     left,
                 ) % {"count": left}
-    response = render(
-        request,
-        "recovery/code.html",
-        {"form": form, "error": error, "query": request.session.get(QUERY_KEY, "")},
-        status=status,
+    return answer.render(
+        request, "recovery/code.html", {"form": form, "query": request.session.get(QUERY_KEY, "")}
     )
-    if wait:
-        response["Retry-After"] = str(wait)
-    return response
 
 
 def _code_problem(request: HttpRequest, status: str) -> HttpResponse:
@@ -262,11 +263,9 @@ def done_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def identifier_request_view(request: HttpRequest) -> HttpResponse:
     form = IdentifierRequestForm(request.POST if request.method == "POST" else None)
-    error = ""
-    status = 200
-    wait = 0
+    answer = _Answer()
     if request.method == "POST":
-        status = 400
+        answer.status = 400
         if form.is_valid():
             result = services.recovery_request_submit(
                 kind=RecoveryRequest.Kind.IDENTIFIER,
@@ -280,15 +279,8 @@ def identifier_request_view(request: HttpRequest) -> HttpResponse:
                     :254
                 ]
                 return redirect("recovery:identifier_sent")
-            wait = result.wait
-            error = wait_message(wait)
-            status = 429
-    response = render(
-        request, "recovery/identifier_request.html", {"form": form, "error": error}, status=status
-    )
-    if wait:
-        response["Retry-After"] = str(wait)
-    return response
+            answer.throttled(result.wait)
+    return answer.render(request, "recovery/identifier_request.html", {"form": form})
 
 
 @never_cache
@@ -307,11 +299,9 @@ def identifier_sent_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def proof_view(request: HttpRequest) -> HttpResponse:
     form = ProofForm(request.POST if request.method == "POST" else None)
-    error = ""
-    status = 200
-    wait = 0
+    answer = _Answer()
     if request.method == "POST":
-        status = 400
+        answer.status = 400
         if form.is_valid():
             result = services.recovery_proof_check(
                 identifier=form.cleaned_data["identifier"],
@@ -323,25 +313,19 @@ def proof_view(request: HttpRequest) -> HttpResponse:
                 request.session[PROOF_KEY] = {"account": result.account.pk, "at": _now()}
                 return redirect("recovery:account_status")
             if result.outcome is services.ProofOutcome.THROTTLED:
-                wait = result.wait
-                error = wait_message(wait)
-                status = 429
+                answer.throttled(result.wait)
             else:
-                error = _(
+                answer.error = _(
                     "L'identifiant et la date de naissance ne correspondent pas. Vérifiez "
                     "l'identifiant (il figure sur votre courrier) et la date, au format "
                     "JJ/MM/AAAA ; pour un parent, la date de naissance de l'un de vos enfants."
                 )
-                status = 401
-    response = render(
+                answer.status = 401
+    return answer.render(
         request,
         "recovery/proof.html",
-        {"form": form, "error": error, "identifier": str(form.data.get("identifier", ""))[:150]},
-        status=status,
+        {"form": form, "identifier": str(form.data.get("identifier", ""))[:150]},
     )
-    if wait:
-        response["Retry-After"] = str(wait)
-    return response
 
 
 def _proven_account(request: HttpRequest) -> Account | None:
