@@ -11,20 +11,23 @@ from typing import Any
 import pytest
 import time_machine
 from django.test import Client
-from oauth2_provider.models import Grant
+from oauth2_provider.models import AccessToken, Grant
 
 from preau.directory.models import Account
 from preau.lifecycle.services import lifecycle_run
-from preau.sso.oidc.models import CodeSignIn
+from preau.sso.oidc.models import CodeSignIn, RedeemedCode
+from preau.sso.oidc.views import REAUTH_PARAM
 from tests.oidc.conftest import (
     PASSWORD,
     RegisteredClient,
+    active_account,
     authorize_url,
     code_for,
     exchange,
     pkce,
     query_of,
 )
+from tests.oidc.test_authorize import consent_form
 from tests.oidc.test_claims import id_token_claims
 from tests.signin.conftest import parse_form
 
@@ -100,14 +103,17 @@ def test_max_age_exceeded_asks_for_the_password_again_then_tells_the_new_sign_in
         # Within max_age: the code at once.
         fresh = browser.get(authorize_url(rp, challenge=challenge, max_age="3600"))
         assert fresh["Location"].startswith(rp.redirect_uri + "?code=")
-        # Beyond it: the sign-in page, then the same request without max_age.
+        # Beyond it: the sign-in page, then the same request, stamped with when it was asked.
         stale = browser.get(authorize_url(rp, challenge=challenge, max_age="300"))
         assert stale.status_code == 302
         assert stale["Location"].startswith("/connexion?next=")
         again = query_of(stale["Location"])["next"]
         assert again.startswith("/oidc/authorize?")
-        assert "max_age" not in query_of(again)
+        assert query_of(again)["max_age"] == "300"
         assert query_of(again)["client_id"] == rp.client_id
+        assert REAUTH_PARAM in query_of(again)
+        # Skipping the sign-in page does not satisfy it.
+        assert browser.get(again)["Location"].startswith("/connexion?next=")
 
         signed_in = _sign_in_on(browser, stale["Location"])
         assert signed_in.status_code == 302
@@ -119,17 +125,83 @@ def test_max_age_exceeded_asks_for_the_password_again_then_tells_the_new_sign_in
         assert id_token_claims(token)["auth_time"] == int(later.timestamp())
 
 
-def test_max_age_zero_always_signs_in_again_without_looping(
-    rp: RegisteredClient, student: Account
+@pytest.mark.parametrize(
+    "params",
+    [{"max_age": "0"}, {"prompt": "login"}, {"max_age": "0000000000", "prompt": "login"}],
+)
+def test_max_age_zero_and_prompt_login_sign_in_again_once(
+    rp: RegisteredClient, student: Account, params: dict[str, str]
 ) -> None:
     browser = Client()
     browser.force_login(student)
-    response = browser.get(authorize_url(rp, challenge=pkce(), max_age="0", prompt="login"))
-    next_url = query_of(response["Location"])["next"]
+    response = browser.get(authorize_url(rp, challenge=pkce(), **params))
     assert response["Location"].startswith("/connexion?next=")
-    assert "max_age" not in query_of(next_url) and "prompt" not in query_of(next_url)
+    next_url = query_of(response["Location"])["next"]
     assert _sign_in_on(browser, response["Location"])["Location"] == next_url
+    # Not a loop: the sign-in just made satisfies the request it was asked for.
     assert browser.get(next_url)["Location"].startswith(rp.redirect_uri + "?code=")
+    # Another request with the same demand asks again.
+    other = browser.get(authorize_url(rp, challenge=pkce(), **params))
+    assert other["Location"].startswith("/connexion?next=")
+
+
+def test_someone_else_signing_in_on_the_page_gets_their_own_code(
+    rp: RegisteredClient, student: Account
+) -> None:
+    """The sign-in page asked for by prompt=login, used by another person (the session is
+    replaced): that person's own sign-in satisfies the request, no loop."""
+    other = active_account("marc.petit")
+    browser = Client()
+    browser.force_login(student)
+    challenge = pkce()
+    response = browser.get(authorize_url(rp, challenge=challenge, prompt="login"))
+    page = browser.get(response["Location"])
+    data = dict(parse_form(page.content.decode()).inputs_by_name())
+    data.update({"username": "marc.petit", "password": PASSWORD})
+    next_url = browser.post(response["Location"], data)["Location"]
+    code = query_of(browser.get(next_url)["Location"])["code"]
+    token = json.loads(exchange(browser, rp, code, challenge.verifier).content)
+    assert AccessToken.objects.get(application=rp.application).user == other
+    assert "id_token" in token
+
+
+def test_max_age_is_checked_again_when_the_consent_form_is_sent(
+    third_party: RegisteredClient, student: Account
+) -> None:
+    browser = Client()
+    with time_machine.travel(T0, tick=False):
+        browser.force_login(student)
+        url = authorize_url(third_party, challenge=pkce(), max_age="600")
+        page = browser.get(url)
+        assert page.status_code == 200  # the consent page
+        form = consent_form(page.content.decode())
+    with time_machine.travel(T0 + dt.timedelta(minutes=30), tick=False):
+        sent = browser.post(url, {**form, "allow": "on"})
+    assert sent.status_code == 302
+    assert sent["Location"].startswith("/connexion?next=")
+    assert not Grant.objects.exists()
+
+
+def test_a_visitor_without_a_session_and_prompt_none_gets_login_required(
+    rp: RegisteredClient,
+) -> None:
+    response = Client().get(authorize_url(rp, challenge=pkce(), prompt="none"))
+    assert response.status_code == 302
+    assert query_of(response["Location"]) == {"error": "login_required", "state": "etat-123"}
+    assert response["Location"].startswith(rp.redirect_uri + "?")
+
+
+def test_a_refresh_whose_sign_in_is_unknown_gets_no_id_token(
+    client: Client, rp: RegisteredClient, student: Account
+) -> None:
+    """A refresh-token family from before Préau recorded the sign-in: a new access token, no
+    ID token rather than one with a wrong auth_time."""
+    client.force_login(student)
+    first = _tokens(client, rp)
+    RedeemedCode.objects.update(signed_in_at=None)
+    refreshed = _refresh(client, rp, first["refresh_token"])
+    assert "access_token" in refreshed
+    assert "id_token" not in refreshed
 
 
 @pytest.mark.parametrize(
@@ -162,3 +234,14 @@ def test_an_unused_codes_sign_in_is_purged_with_the_code(
         lifecycle_run()
     assert not Grant.objects.exists()
     assert not CodeSignIn.objects.exists()
+
+
+@pytest.mark.parametrize("params", [{"max_age": "0"}, {"prompt": "login"}])
+def test_a_visitor_without_a_session_signs_in_once(
+    rp: RegisteredClient, student: Account, params: dict[str, str]
+) -> None:
+    browser = Client()
+    response = browser.get(authorize_url(rp, challenge=pkce(), **params))
+    assert response["Location"].startswith("/connexion?next=")
+    next_url = _sign_in_on(browser, response["Location"])["Location"]
+    assert browser.get(next_url)["Location"].startswith(rp.redirect_uri + "?code=")

@@ -23,6 +23,13 @@ from preau.sso.oidc.services import (
 SIGNED_IN_AT = "preau_signed_in_at"
 
 
+def _signed_in_at(request: Any) -> dt.datetime | None:
+    """The sign-in time set on oauthlib's request by Préau (never a parameter of the same
+    name: oauthlib's request answers unknown attributes from the client's parameters)."""
+    value = vars(request).get(SIGNED_IN_AT)
+    return value if isinstance(value, dt.datetime) else None
+
+
 def _usable(user: Any) -> bool:
     """A deactivated account gets no token and its tokens stop working."""
     return user is not None and bool(getattr(user, "is_active", False))
@@ -53,7 +60,7 @@ class PreauOAuth2Validator(OAuth2Validator):
         approved the code (django-oauth-toolkit puts the account's last sign-in, which may be
         another device's since): a client that asked for ``max_age`` checks it."""
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
-        signed_in_at: dt.datetime | None = getattr(request, SIGNED_IN_AT, None)
+        signed_in_at = _signed_in_at(request)
         if signed_in_at is not None:
             claims["auth_time"] = int(signed_in_at.timestamp())
         return claims, expiration_time
@@ -65,8 +72,14 @@ class PreauOAuth2Validator(OAuth2Validator):
         code_sign_in_record(
             code=code["code"],
             application=request.client,
-            signed_in_at=getattr(request, SIGNED_IN_AT, None),
+            signed_in_at=_signed_in_at(request),
         )
+
+    def refresh_id_token(self, request: Any) -> bool:
+        """A refresh gives a new ID token only when the sign-in it tells is known (a family
+        from before Préau recorded it gets none rather than a wrong ``auth_time``; OpenID
+        Connect Core §12.2 lets the response leave it out)."""
+        return _signed_in_at(request) is not None
 
     def validate_code(
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
@@ -95,7 +108,7 @@ class PreauOAuth2Validator(OAuth2Validator):
             account=request.user,
             access_token=access_token,
             refresh_token=refresh_token,
-            signed_in_at=getattr(request, SIGNED_IN_AT, None),
+            signed_in_at=_signed_in_at(request),
         )
 
     def validate_refresh_token(

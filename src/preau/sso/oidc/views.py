@@ -9,9 +9,13 @@
 - A first-party service (``skip_authorization``, set by the operator) gets its code at once;
   any other shows the consent page in French, remembered while a token of the same scopes
   lives (``prompt=consent`` asks again, ``prompt=none`` answers ``consent_required``).
-- ``max_age``: a session opened longer ago than the client allows signs in again (with
-  ``prompt=none``, ``login_required``). The ID token's ``auth_time`` is the sign-in of the
-  session that approved the code, carried by the code and its refresh tokens.
+- ``max_age`` and ``prompt=login``: a session opened longer ago than the client allows (or any
+  session, for ``prompt=login``) signs in again before a code is issued, GET and POST; the
+  request comes back with a signed ``preau_reauth`` stamp of when it was asked, so that the new
+  sign-in satisfies it (``max_age=0`` included) and skipping the sign-in page does not. With
+  ``prompt=none``: ``login_required``. A visitor without a session signs in once. The ID token's
+  ``auth_time`` is the sign-in of the session that approved the code, carried by the code and
+  its refresh tokens.
 - RP-initiated logout signs the person out through Préau's own sign-out (audit, session
   records) and returns only to a registered ``post_logout_redirect_uri``.
 
@@ -25,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render, resolve_url
@@ -67,17 +72,59 @@ def _max_age(request: HttpRequest) -> int | None:
         return None
     if not (raw.isascii() and raw.isdigit()):
         return -1
+    raw = raw.lstrip("0") or "0"
     return int(raw) if len(raw) <= 9 else 10**9  # thirty years and more: no limit
+
+
+# The stamp an authorization request carries back from the sign-in page it was sent to for
+# ``max_age`` or ``prompt=login``: when it was sent, signed. A sign-in after that time
+# satisfies the request; the stamp is good for the time it takes to sign in.
+REAUTH_PARAM = "preau_reauth"
+_REAUTH_SALT = "preau.sso.oidc.reauth"
+_REAUTH_SECONDS = 15 * 60
+
+
+def _signed_in_again(request: HttpRequest) -> bool:
+    """The person signed in after this request sent them to the sign-in page."""
+    stamp = request.GET.get(REAUTH_PARAM)
+    signed_in_at = _signed_in_at(request)
+    if not stamp or signed_in_at is None:
+        return False
+    try:
+        asked_at = float(signing.loads(stamp, salt=_REAUTH_SALT, max_age=_REAUTH_SECONDS))
+    except (signing.BadSignature, TypeError, ValueError):
+        return False
+    return signed_in_at.timestamp() >= asked_at
 
 
 class AuthorizeView(AuthorizationView):
     template_name = "oidc/authorize.html"
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        prompt = _prompt(request)
+        if not request.user.is_authenticated and (
+            _max_age(request) is not None or "login" in prompt
+        ):
+            # The sign-in about to be made satisfies max_age (0 included) and prompt=login:
+            # the request goes to the sign-in page stamped, so that it is not asked twice.
+            answer = self._reauthentication(request, prompt)
+            if answer is not None:
+                return answer
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         prompt = _prompt(request)
-        too_old = self._max_age_exceeded(request, prompt)
-        if too_old is not None:
-            return too_old
+        again = self._reauthentication(request, prompt)
+        if again is not None:
+            return again
+        if "login" in prompt:
+            # Satisfied above: django-oauth-toolkit would send the person to sign in again.
+            query = request.GET.copy()
+            if prompt - {"login"}:
+                query["prompt"] = " ".join(sorted(prompt - {"login"}))
+            else:
+                query.pop("prompt")
+            request.GET = query  # type: ignore[assignment]
         if required_actions_pending(request.user, request.session):
             if "none" in prompt:
                 return self._silent_error(request, "interaction_required")
@@ -96,6 +143,10 @@ class AuthorizeView(AuthorizationView):
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The consent form posts to the request's own address: its max_age still holds.
+        again = self._reauthentication(request, _prompt(request))
+        if again is not None:
+            return again
         if required_actions_pending(request.user, request.session):
             return HttpResponseRedirect(reverse("activation:continue"))
         refused = self._refusal(request, request.POST.get("client_id"))
@@ -103,33 +154,30 @@ class AuthorizeView(AuthorizationView):
             return refused
         return super().post(request, *args, **kwargs)
 
-    def _max_age_exceeded(self, request: HttpRequest, prompt: set[str]) -> HttpResponse | None:
-        """The answer when the session was opened longer ago than the client's ``max_age``
-        (OpenID Connect Core §3.1.2.1), None when it was not."""
+    def _reauthentication(self, request: HttpRequest, prompt: set[str]) -> HttpResponse | None:
+        """The answer when the client wants a more recent sign-in than this session's
+        (``max_age`` exceeded, or ``prompt=login``: OpenID Connect Core §3.1.2.1); None when
+        the sign-in is recent enough."""
         max_age = _max_age(request)
-        if max_age is None:
-            return None
-        if max_age < 0:
+        if max_age is not None and max_age < 0:
             return self._silent_error(request, "invalid_request")
+        wants_login = "login" in prompt
+        if max_age is None and not wants_login:
+            return None
+        if _signed_in_again(request):
+            return None
         signed_in_at = _signed_in_at(request)
-        if signed_in_at is not None and timezone.now() - signed_in_at <= dt.timedelta(
-            seconds=max_age
+        if (
+            not wants_login
+            and max_age is not None
+            and signed_in_at is not None
+            and timezone.now() - signed_in_at <= dt.timedelta(seconds=max_age)
         ):
             return None
         if "none" in prompt:
             return self._silent_error(request, "login_required")
-        return self._sign_in_again(request)
-
-    def _sign_in_again(self, request: HttpRequest) -> HttpResponse:
-        """The sign-in page, then this request again without ``max_age`` and ``prompt=login``
-        (the person has just signed in: asking again would loop, ``max_age=0`` included)."""
         query = request.GET.copy()
-        query.pop("max_age", None)
-        prompt = _prompt(request) - {"login"}
-        if prompt:
-            query["prompt"] = " ".join(sorted(prompt))
-        else:
-            query.pop("prompt", None)
+        query[REAUTH_PARAM] = signing.dumps(timezone.now().timestamp(), salt=_REAUTH_SALT)
         target = request.path + "?" + query.urlencode()
         return redirect_to_login(target, resolve_url(self.get_login_url()))
 
