@@ -1,4 +1,4 @@
-"""Signed-in people for "Mon compte", a cheap Argon2 cost, and mail delivered to mail.outbox."""
+"""Signed-in people for "Mon compte" and mail delivered to mail.outbox."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ from preau.directory.models import Account, Establishment, Membership
 PASSWORD = "Tournesol#42b"
 NEW_PASSWORD = "Girafe+Bleue77"
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
 
 
 @pytest.fixture

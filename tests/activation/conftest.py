@@ -1,5 +1,5 @@
 """People at their first connection: a student and a guardian with their letters' codes, a
-published charter, a cheap Argon2 cost, and helpers to walk the journey with Django's client."""
+published charter, and helpers to walk the journey with Django's client."""
 
 from __future__ import annotations
 
@@ -22,12 +22,6 @@ STUDENT_BIRTH = dt.date(2011, 7, 14)
 CHARTER_TEXT = "Article 1. On respecte les autres.\n\nArticle 2. On protège son mot de passe."
 # Passes every preset: a, b (8 to 14, letters and digits) and c.
 GOOD_PASSWORD = "Tournesol#42b"
-
-
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    """Argon2id still, at 1 MiB: these tests hash often and prove nothing about the cost."""
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
 
 
 @pytest.fixture

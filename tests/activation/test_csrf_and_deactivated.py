@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Tournesol#42b"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
-
-
 @pytest.fixture
 def deactivated(db: Any) -> Account:
     return Account.objects.create_user(

@@ -15,11 +15,6 @@ from preau.directory.models import Account
 PASSWORD = "Tournesol#42"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
-
-
 @pytest.fixture
 def claire(transactional_db: Any) -> Account:
     account = Account.objects.create_user(

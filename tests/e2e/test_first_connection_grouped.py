@@ -31,8 +31,6 @@ GROUPED = {
 def _settings(settings: Any, server: str) -> None:
     settings.PREAU = {
         **settings.PREAU,
-        "ARGON2_MEMORY_KIB": 1024,
-        "ARGON2_TIME_COST": 1,
         "PUBLIC_URL": server,
         "PASSWORD_POLICY": "b",
         "REQUIRED_ACTIONS": GROUPED,

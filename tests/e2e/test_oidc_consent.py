@@ -22,8 +22,6 @@ def _provider(server: str, settings: Any) -> None:
     settings.PREAU = {
         **settings.PREAU,
         "PUBLIC_URL": server,
-        "ARGON2_MEMORY_KIB": 1024,
-        "ARGON2_TIME_COST": 1,
     }
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": server}
 

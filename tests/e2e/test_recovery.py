@@ -34,8 +34,6 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 def _settings(settings: Any, server: str) -> None:
     settings.PREAU = {
         **settings.PREAU,
-        "ARGON2_MEMORY_KIB": 1024,
-        "ARGON2_TIME_COST": 1,
         "PUBLIC_URL": server,
     }
     settings.TASKS = IMMEDIATE

@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS = Path(os.environ.get("PREAU_SCREENSHOTS", tempfile.gettempdir()))
 
 
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
-
-
 @pytest.fixture
 def student(establishment: Establishment) -> Account:
     return make_person("emma.petit", establishment)

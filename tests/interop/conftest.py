@@ -15,7 +15,6 @@ import pytest
 from examples.vie_scolaire import VieScolaire
 
 from tests.sso.conftest import (  # noqa: F401 - fixtures
-    _cheap_argon2,
     _fresh_registry,
     pronote,
     register,

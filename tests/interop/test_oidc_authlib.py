@@ -110,8 +110,6 @@ def issuer(live_server: Any, settings: Any) -> str:
     settings.PREAU = {
         **settings.PREAU,
         "PUBLIC_URL": url,
-        "ARGON2_MEMORY_KIB": 1024,
-        "ARGON2_TIME_COST": 1,
     }
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": url}
     return url

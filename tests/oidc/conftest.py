@@ -1,7 +1,7 @@
 """OpenID Connect clients and people to sign in, with PKCE helpers, for the provider's tests.
 
 Every test may register clients with http:// redirect URIs on 127.0.0.1 (production wants
-https), and hashes passwords with a cheap Argon2 cost.
+https).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ LOGOUT_URI = "https://vie-scolaire.example/au-revoir"
 
 @pytest.fixture(autouse=True)
 def _oidc_test_settings(settings: Any) -> None:
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
     settings.OAUTH2_PROVIDER = {
         **settings.OAUTH2_PROVIDER,
         "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],

@@ -24,12 +24,6 @@ PASSWORD = "Correct-Horse-Battery-9"
 NOW = dt.datetime(2025, 9, 1, 8, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    """Argon2id still, at 1 MiB: these tests sign in many times, not measure the cost."""
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
-
-
 def _account(login: str, state: str = Account.State.PROVISIONED, **fields: Any) -> Account:
     return Account.objects.create_user(
         login,

@@ -29,12 +29,6 @@ YEAR = 2025
 P = Membership.Profile
 
 
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    """Argon2id still, at 1 MiB: these tests sign in many times, not measure the cost."""
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
-
-
 # --- A small school ------------------------------------------------------------------------------
 
 

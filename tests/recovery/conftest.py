@@ -27,10 +27,8 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 
 @pytest.fixture(autouse=True)
-def _cheap_argon2_and_immediate_tasks(settings: Any) -> None:
-    """Argon2id at 1 MiB (the tests count nothing that needs the real cost); tasks run as soon
-    as enqueued, i.e. after the commit."""
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
+def _immediate_tasks(settings: Any) -> None:
+    """Tasks run as soon as enqueued, i.e. after the commit."""
     settings.TASKS = IMMEDIATE
 
 

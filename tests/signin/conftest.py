@@ -1,4 +1,4 @@
-"""Accounts in each state, a cheap Argon2 cost, and a spy counting Argon2 computations."""
+"""Accounts in each state and a spy counting Argon2 computations."""
 
 from __future__ import annotations
 
@@ -22,12 +22,6 @@ from preau.directory.models import Account
 PASSWORD = "Correct-Horse-Battery-9"
 CODE = "K7MQ4XHA"
 LOGIN_URL = "/connexion"
-
-
-@pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    """Argon2id still, at 1 MiB: the tests count computations, they don't need the real cost."""
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_new_passwords_are_argon2id_with_the_chosen_defaults(real_cost: None) ->
 
 
 def test_settings_and_conf_agree_on_the_argon2_defaults() -> None:
-    import preau.settings  # the module itself: the tests' cheap cost overrides django.conf only
+    import preau.settings  # the module itself: tests.settings makes the cost cheap
 
     for key in ("ARGON2_MEMORY_KIB", "ARGON2_TIME_COST", "ARGON2_PARALLELISM"):
         if f"PREAU_{key}" not in os.environ:

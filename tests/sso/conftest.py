@@ -20,11 +20,6 @@ PRONOTE = "https://0750654d.index-education.net/pronote/"
 
 
 @pytest.fixture(autouse=True)
-def _cheap_argon2(settings: Any) -> None:
-    settings.PREAU = {**settings.PREAU, "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1}
-
-
-@pytest.fixture(autouse=True)
 def _fresh_registry() -> None:
     """Each test starts from its own registry (a process keeps a snapshot between requests)."""
     registry_forget()
