@@ -13,12 +13,6 @@ from preau.directory.models import Account, Establishment, Membership
 
 PASSWORD = "Tournesol#42b"
 NEW_PASSWORD = "Girafe+Bleue77"
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def immediate_tasks(settings: Any) -> None:
-    settings.TASKS = IMMEDIATE
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ page that says what to do next. Mail read from Django's outbox and from a real S
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -200,22 +199,6 @@ def test_a_wrong_address_can_be_corrected_at_the_email_step(
     first, last = EmailVerification.objects.order_by("created_at", "pk")
     assert first.end_reason == EmailVerification.EndReason.SUPERSEDED
     assert last.email == "m@example.fr"
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = server.host
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    yield server
-    server.stop()
 
 
 def test_the_link_read_from_a_real_smtp_server_proves_the_address(

@@ -113,6 +113,14 @@ def server(live_server: Any) -> str:
 
 
 @pytest.fixture
+def public_site(settings: Any, server: str, immediate_tasks: None) -> str:
+    """Préau's public address is the live server's (the links of its mails and letters), and
+    mails leave at once: the journeys that read a mail."""
+    settings.PREAU = {**settings.PREAU, "PUBLIC_URL": server}
+    return server
+
+
+@pytest.fixture
 def url(server: str) -> Callable[[str], str]:
     def build(path: str) -> str:
         return server + path

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,16 +23,9 @@ from tests.notify.smtp import SmtpServer
 
 STUDENT_CODE = "K7MQ4XHA"
 GUARDIAN_CODE = "PQRT3469"
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
-@pytest.fixture(autouse=True)
-def _settings(settings: Any, server: str) -> None:
-    settings.PREAU = {
-        **settings.PREAU,
-        "PUBLIC_URL": server,
-    }
-    settings.TASKS = IMMEDIATE
+pytestmark = pytest.mark.usefixtures("public_site")
 
 
 @pytest.fixture
@@ -86,22 +79,6 @@ def charter(transactional_db: Any) -> CharterVersion:
     )
     charter_version_publish(actor=None, version=version)
     return version
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = server.host
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    yield server
-    server.stop()
 
 
 def tick(page: Any, field_id: str) -> None:

@@ -17,7 +17,6 @@ from preau.directory.activation_codes import activation_code_digest
 from preau.directory.models import Account, Establishment, Guardianship, Membership
 
 GUARDIAN_CODE = "PQRT3469"
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 GROUPED = {
     "responsable": [
         ["UPDATE_PASSWORD", "CONFIRM_BIRTH_DATE", "UPDATE_CONTACT"],
@@ -28,14 +27,8 @@ GROUPED = {
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings: Any, server: str) -> None:
-    settings.PREAU = {
-        **settings.PREAU,
-        "PUBLIC_URL": server,
-        "PASSWORD_POLICY": "b",
-        "REQUIRED_ACTIONS": GROUPED,
-    }
-    settings.TASKS = IMMEDIATE
+def _settings(settings: Any, public_site: str) -> None:
+    settings.PREAU = {**settings.PREAU, "PASSWORD_POLICY": "b", "REQUIRED_ACTIONS": GROUPED}
 
 
 def _pending(login: str, code: str, **fields: Any) -> Account:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,42 +18,13 @@ from preau.activation.models import ActivationJourney
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
 from preau.recovery.models import HelpRequest
 from tests.e2e.conftest import choose
-from tests.notify.conftest import point_mail_at
-from tests.notify.sms_gateway import SmsGateway, point_sms_at
+from tests.notify.sms_gateway import SmsGateway
 from tests.notify.smtp import SmtpServer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("public_site")]
 
 PASSWORD = "Tournesol#42b"
 NEW_PASSWORD = "Girafe+Bleue77"
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings: Any, server: str) -> None:
-    settings.PREAU = {
-        **settings.PREAU,
-        "PUBLIC_URL": server,
-    }
-    settings.TASKS = IMMEDIATE
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    point_mail_at(settings, server)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gateway(settings: Any) -> Iterator[SmsGateway]:
-    server = SmsGateway()
-    server.start()
-    point_sms_at(settings, server)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -213,7 +183,7 @@ def test_a_forgotten_identifier_arrives_by_mail(
 
 
 def test_the_sms_code_path_through_the_local_gateway_on_a_phone(
-    phone_page: Any, url: Any, axe: Any, school: Establishment, gateway: SmsGateway
+    phone_page: Any, url: Any, axe: Any, school: Establishment, sms_gateway: SmsGateway
 ) -> None:
     page = phone_page
     person(
@@ -229,7 +199,7 @@ def test_the_sms_code_path_through_the_local_gateway_on_a_phone(
     page.get_by_role("link", name="Saisir le code reçu par SMS").click()
     assert page.url == url("/mot-de-passe-oublie/code")
     axe(page, "code SMS")
-    code = gateway.code_sent_to("+33698765432")
+    code = sms_gateway.code_sent_to("+33698765432")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     page.fill("#id_code", wrong)
     submit(page, "#code-form")
@@ -242,7 +212,7 @@ def test_the_sms_code_path_through_the_local_gateway_on_a_phone(
     page.fill("#id_password_confirm", NEW_PASSWORD)
     submit(page, "#new-password-form")
     assert page.url == url("/mot-de-passe-oublie/termine")
-    assert "ines.moreau" in gateway.texts_to("+33698765432")[-1]  # "a été modifié"
+    assert "ines.moreau" in sms_gateway.texts_to("+33698765432")[-1]  # "a été modifié"
     sign_in(page, url, "ines.moreau", NEW_PASSWORD)
     assert "/connexion" not in page.url
 

@@ -71,3 +71,15 @@ class SmtpServer:
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
             return [m for m in self.messages if address in str(m["To"])]
+
+
+def point_mail_at(settings: Any, server: SmtpServer) -> None:
+    """Django's mail settings (pytest-django's ``settings``) point at ``server``."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5

@@ -29,7 +29,7 @@ from preau.notify.sms import (
     sms_render,
     sms_segments,
 )
-from tests.notify.sms_gateway import SmsGateway, point_sms_at, sms_gateway  # noqa: F401
+from tests.notify.sms_gateway import SmsGateway, point_sms_at
 
 Status = OutboundMessage.Status
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "src/preau/notify/templates/notify"

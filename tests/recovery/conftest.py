@@ -17,8 +17,7 @@ from django.utils import timezone
 from preau.account.services import account_password_set
 from preau.activation.models import ActivationJourney
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
-from tests.notify.conftest import smtp  # noqa: F401
-from tests.notify.sms_gateway import SmsGateway, sms_gateway  # noqa: F401
+from tests.notify.sms_gateway import SmsGateway
 
 PASSWORD = "Tournesol#42b"
 NEW_PASSWORD = "Girafe+Bleue77"
