@@ -184,3 +184,8 @@ def test_a_connection_just_proven_alive_skips_the_health_check(monkeypatch) -> N
     connection.errors_occurred = True  # a failure is never taken for a proof of life
     connection.close_if_unusable_or_obsolete()
     assert checks == [1, 1]
+    # Django checked it at the end of that request; the next request comes a second later:
+    # the connection's last use was a second ago, so it is checked again.
+    connection._used_at -= 1.0
+    request_using_the_database()
+    assert checks == [1, 1, 1]

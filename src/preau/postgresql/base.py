@@ -26,19 +26,27 @@ class DatabaseWrapper(PostgreSQLDatabaseWrapper):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._alive_at = float("-inf")  # when a request last finished on it without error
+        self._alive_at = float("-inf")  # when a request last used it without error
+        self._used_at = float("-inf")  # when a cursor was last opened on it
         self._alive_window = float(preau_setting("DB_ALIVE_WINDOW"))
 
     def connect(self) -> None:
         super().connect()
         self._alive_at = float("-inf")  # a new connection is healthy; Django knows it
+        self._used_at = time.monotonic()
+
+    def _cursor(self, name: str | None = None) -> Any:
+        self._used_at = time.monotonic()
+        return super()._cursor(name)  # type: ignore[misc]
 
     def close_if_unusable_or_obsolete(self) -> None:
         # Called when a request starts and when it ends (django.db.close_old_connections).
         if self.connection is not None and not self.errors_occurred and self.health_check_done:
-            # The previous request used the connection (its check, or its own queries after
-            # a new connection) and nothing failed: it is alive as of now.
-            self._alive_at = time.monotonic()
+            # The last request used the connection (after its check, or on a new connection)
+            # and nothing failed: it was alive when it was last used. Not "now": this also
+            # runs when the next request starts, however long the connection sat idle, and
+            # after Django's own check of a connection that had an error.
+            self._alive_at = self._used_at
         super().close_if_unusable_or_obsolete()
 
     def close_if_health_check_failed(self) -> None:
