@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client as DjangoClient
 from django.test.utils import CaptureQueriesContext
 
 from preau.account.models import SessionRecord
@@ -110,3 +111,32 @@ def test_a_sign_in_writes_its_rows_together(client) -> None:  # type: ignore[no-
         # session, its record, the audit event and last_login.
         assert len(queries.captured_queries) == 2, [q["sql"] for q in queries.captured_queries]
         assert _writes(queries)[0].startswith("WITH ")
+
+
+@pytest.mark.django_db
+def test_someone_else_signing_in_over_an_open_session_gets_a_recorded_session() -> None:
+    """A school computer left signed in: the next pupil's sign-in replaces the session, and
+    the new one is listed in "Mon compte" (so "partout ailleurs" and single logout reach it)."""
+    for login in ("lea.martin", "hugo.petit"):
+        Account.objects.create(
+            login=login,
+            first_name=login.split(".")[0].capitalize(),
+            last_name=login.split(".")[1].capitalize(),
+            state=Account.State.ACTIVE,
+            password=make_password("Tournesol-Cassiopee-42"),
+        )
+    client = DjangoClient()
+    for login in ("lea.martin", "hugo.petit"):
+        response = client.post(
+            "/connexion", {"username": login, "password": "Tournesol-Cassiopee-42"}
+        )
+        assert response.status_code == 302
+    key = client.cookies["preau_session"].value
+    record = SessionRecord.objects.get(session_key=key)
+    assert record.account.login == "hugo.petit"
+    assert record.ended_at is None
+    assert Session.objects.filter(session_key=key).exists()
+    # The previous pupil was signed out: their record closed, the event audited.
+    previous = SessionRecord.objects.get(account__login="lea.martin")
+    assert previous.ended_at is not None
+    assert AuditEvent.objects.filter(action="signout", target=previous.account).count() == 1

@@ -36,6 +36,10 @@ def _last_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _session_opened(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if request is None or not isinstance(user, Account) or not hasattr(request, "session"):
         return
+    if request.session.session_key is None:
+        # login() flushed the session (it was someone else's, or its password changed since):
+        # the new one needs its key now, for its record.
+        request.session.create()
     now = timezone.now()
     request.session[SIGNED_IN_AT] = now.timestamp()
     session_stamp(request.session, now)

@@ -102,6 +102,10 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
     # The new session row, its record, last_login and the audit row are written together, in
     # one statement on PostgreSQL (see preau.db): round trips are most of a sign-in's cost
     # besides the hash. The Argon2 hash above ran outside any transaction.
+    if SESSION_KEY in request.session and str(request.session[SESSION_KEY]) != str(account.pk):
+        # Someone else's session (a shared computer left signed in): they are signed out, as
+        # if they had clicked "Se déconnecter" (their record closed, single logout, audit).
+        signout(request=request)
     with write_batch():
         if SESSION_KEY in request.session:
             # login() keeps the key when the same person signs in again: rotate it anyway.
