@@ -30,7 +30,15 @@ and the caller that knows the rows belong together opens the batch::
 
 Rows added to a batch are written when the ``with`` block ends without an exception (nothing
 is written if it raises); a model instance inserted through a batch gets no primary key back.
-Statements the block runs directly (a read, a delete) run at once, as usual.
+What must follow the rows (filling a cache with what they hold) is given to
+``batch.on_flush()``: it runs once they are written, never if they are not. A batch writes a
+row once (a second write of the same row in one statement would be lost on PostgreSQL, whose
+parts of a statement cannot see each other): it refuses a second write.
+
+A batch stands outside transactions: open it outside ``transaction.atomic()`` blocks (its
+statement commits on its own; inside an outer ``atomic()`` it joins that transaction). Rows
+queued inside an inner ``atomic()`` that rolls back are still written when the batch closes,
+and statements the block runs directly (a read, a delete) run at once, as usual.
 """
 
 from __future__ import annotations
@@ -68,6 +76,19 @@ class _Update:
 class WriteBatch:
     using: str = "default"
     operations: list[_Insert | _Update] = field(default_factory=list)
+    _after: list[Callable[[], None]] = field(default_factory=list)
+    _rows: set[tuple[type[models.Model], Any]] = field(default_factory=set)
+
+    def _once(self, model: type[models.Model], pk: Any) -> None:
+        if pk is None:
+            return  # a new row whose key the database draws: it cannot be written twice
+        if (model, pk) in self._rows:
+            raise ValueError(f"a batch writes a row once: {model._meta.label} {pk!r}")
+        self._rows.add((model, pk))
+
+    def on_flush(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the batch's rows are written (never if they are not)."""
+        self._after.append(callback)
 
     def insert(
         self,
@@ -80,25 +101,30 @@ class WriteBatch:
         instead (its ``update_fields``), as ``bulk_create(update_conflicts=True)`` does."""
         if conflict_fields and not update_fields:
             raise ValueError("an upsert names the fields it updates")
+        self._once(type(obj), obj.pk)
         self.operations.append(_Insert(obj, tuple(conflict_fields), tuple(update_fields)))
 
     def update(self, model: type[models.Model], pk: Any, **values: Any) -> None:
         """``UPDATE model SET values WHERE pk = pk``."""
+        self._once(model, pk)
         self.operations.append(_Update(model, pk, values))
 
     def flush(self) -> None:
         operations, self.operations = self.operations, []
-        if not operations:
-            return
-        connection = connections[self.using]
-        if connection.vendor == "postgresql":
-            sql, params = _statement(operations, connection)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-            return
-        with transaction.atomic(using=self.using):
-            for operation in operations:
-                _write_with_orm(operation, self.using)
+        after, self._after = self._after, []
+        self._rows = set()
+        if operations:
+            connection = connections[self.using]
+            if connection.vendor == "postgresql":
+                sql, params = _statement(operations, connection)
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+            else:
+                with transaction.atomic(using=self.using):
+                    for operation in operations:
+                        _write_with_orm(operation, self.using)
+        for callback in after:
+            callback()
 
 
 def write_batch_current() -> WriteBatch | None:
@@ -250,7 +276,10 @@ class CompiledQuery(Generic[M]):
         return cache[using]
 
     def first(self, value: Any, using: str = "default") -> M | None:
-        """The first row for ``value`` as an instance, or None."""
+        """The first row for ``value`` as an instance, or None. ``value`` is sent as it is
+        (no field conversion): a string or a number, never None (``= NULL`` matches nothing)."""
+        if value is None:
+            raise ValueError("a compiled query's parameter cannot be None")
         compiler, sql, params, position = self._compiled(using)
         params = list(params)
         params[position] = value

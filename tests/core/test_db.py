@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from preau.account.models import SessionRecord
+from preau.account.session_store import SessionStore
 from preau.audit.models import AuditEvent
 from preau.audit.services import audit_record
 from preau.db import CompiledQuery, write_batch, write_batch_current
@@ -110,6 +111,47 @@ def test_batches_do_not_nest_and_an_upsert_names_what_it_updates() -> None:
             batch.insert(_record(_account(), "k" * 32), conflict_fields=["session_key"])
 
 
+def test_what_follows_the_rows_runs_once_they_are_written_and_never_without_them() -> None:
+    account = _account()
+    seen: list[bool] = []
+    with write_batch() as batch:
+        batch.insert(_record(account, "k" * 32))
+        batch.on_flush(lambda: seen.append(SessionRecord.objects.exists()))
+        assert seen == []
+    assert seen == [True]  # after the rows, which it could read
+
+    seen.clear()
+    with pytest.raises(RuntimeError), write_batch() as batch:
+        batch.on_flush(lambda: seen.append(True))
+        raise RuntimeError("the sign-in failed half-way")
+    with pytest.raises(IntegrityError), transaction.atomic(), write_batch() as batch:
+        batch.insert(_record(account, "k" * 32))  # the key exists: the write fails
+        batch.on_flush(lambda: seen.append(True))
+    assert seen == []
+
+
+def test_a_batch_writes_a_row_once() -> None:
+    account = _account()
+    with write_batch() as batch:
+        batch.update(Account, account.pk, first_name="Léa")
+        with pytest.raises(ValueError, match="once"):
+            batch.update(Account, account.pk, last_name="Martin-Petit")
+        session = Session(session_key="s" * 32, session_data="x", expire_date=timezone.now())
+        batch.insert(session)
+        with pytest.raises(ValueError, match="once"):
+            batch.update(Session, "s" * 32, session_data="y")
+
+
+def test_a_session_is_cached_only_once_its_row_is_written() -> None:
+    store = SessionStore()
+    with pytest.raises(RuntimeError), write_batch():
+        store["who"] = "lea"
+        store.save()
+        raise RuntimeError("the sign-in failed half-way")
+    assert not Session.objects.filter(session_key=store.session_key).exists()
+    assert SessionStore(session_key=store.session_key).load() == {}  # not in the cache either
+
+
 def test_outside_a_batch_audit_events_are_written_at_once() -> None:
     event = audit_record(action="account.charter.accept")
     assert event.pk is not None
@@ -134,6 +176,8 @@ def test_a_compiled_query_returns_the_instance_the_orm_would() -> None:
     with CaptureQueriesContext(connection) as queries:
         BY_LOGIN.first("lea.martin")
     assert len(queries) == 1
+    with pytest.raises(ValueError):
+        BY_LOGIN.first(None)  # "= NULL" would match nothing, silently
 
 
 def test_a_compiled_query_sets_annotations_and_refuses_what_it_cannot_build() -> None:

@@ -100,8 +100,10 @@ class SessionStore(CachedDBStore):
         obj = self.model(session_key=key, session_data=encoded, expire_date=self.get_expiry_date())
         using = router.db_for_write(self.model, instance=obj)
         batch = write_batch_current()
+        if not insert or batch is None or batch.using != using:
+            batch = None
         try:
-            if insert and batch is not None and batch.using == using:
+            if batch is not None:
                 batch.insert(obj)  # with the sign-in's other rows (see preau.db)
             else:
                 obj.save(force_insert=insert, force_update=not insert, using=using)
@@ -112,8 +114,16 @@ class SessionStore(CachedDBStore):
         self._unsaved = False
         self._changed = False
         self._written = key
+        cache_key, expiry = self.cache_key, self.get_expiry_age()
+        if batch is not None:
+            # The cache holds a session once its row exists, never a session without one.
+            batch.on_flush(lambda: self._cache_set(cache_key, data, expiry))
+        else:
+            self._cache_set(cache_key, data, expiry)
+
+    def _cache_set(self, cache_key: str, data: dict[str, Any], expiry: int) -> None:
         try:
-            self._cache.set(self.cache_key, data, self.get_expiry_age())
+            self._cache.set(cache_key, data, expiry)
         except Exception:  # the row is the record; a cache miss reads it back
             logger.exception("Error saving to cache (%s)", self._cache)
 
@@ -125,3 +135,21 @@ class SessionStore(CachedDBStore):
                 return
             self._written = None
         super().delete(session_key)
+
+    # Préau's middleware and views are synchronous. Django's asynchronous session methods would
+    # bypass what this store keeps track of (a key not written yet, what was written last):
+    # they are refused rather than left to write a session twice.
+    async def acreate(self) -> None:
+        raise NotImplementedError("Préau's session store is synchronous")
+
+    async def asave(self, must_create: bool = False) -> None:
+        raise NotImplementedError("Préau's session store is synchronous")
+
+    async def acycle_key(self) -> None:
+        raise NotImplementedError("Préau's session store is synchronous")
+
+    async def aflush(self) -> None:
+        raise NotImplementedError("Préau's session store is synchronous")
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        raise NotImplementedError("Préau's session store is synchronous")
