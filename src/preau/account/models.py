@@ -68,6 +68,8 @@ class SessionRecord(models.Model):
         ELSEWHERE = "elsewhere", _("déconnexion à distance")
         PASSWORD = "password", _("changement de mot de passe")
         TIMEOUT = "timeout", _("expiration")
+        REISSUE = "reissue", _("nouveau code d'activation")
+        DEACTIVATED = "deactivated", _("compte désactivé")
 
     # Indexed with ended_at (session_record_open_idx); the key by a plain unique constraint
     # (unique=True would add a second, pattern-matching index on PostgreSQL). A sign-in

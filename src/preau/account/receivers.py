@@ -10,11 +10,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from preau.account.models import SessionRecord
-from preau.account.services import session_record_close, session_record_open
+from preau.account.services import session_record_close, session_record_open, sessions_end_many
 from preau.account.sessions import SIGNED_IN_AT, session_stamp
 from preau.activation.journey import journey_forget
 from preau.db import write_batch_current
 from preau.directory.models import Account
+from preau.directory.signals import access_revoked
 
 # Django's own receiver saves last_login at once; this one joins the sign-in's write batch.
 user_logged_in.disconnect(dispatch_uid="update_last_login")
@@ -54,3 +55,11 @@ def _session_closed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None
         return
     reason = getattr(request, "preau_logout_reason", SessionRecord.EndReason.SIGNOUT)
     session_record_close(session_key=request.session.session_key, reason=reason)
+
+
+@receiver(access_revoked, dispatch_uid="preau.account.sessions_end")
+def _access_revoked(
+    sender: Any, account_ids: list[int], reason: str, keep_session_key: str | None, **kwargs: Any
+) -> int:
+    """Every session of the accounts ends (single logout included), but the actor's own."""
+    return sessions_end_many(account_ids, reason=str(reason), keep=keep_session_key)

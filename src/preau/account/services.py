@@ -28,6 +28,7 @@ from preau.audit.services import audit_record, client_ip
 from preau.conf import preau_setting
 from preau.db import write_batch_current
 from preau.directory.models import Account
+from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.notify.services import message_queue
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
 
@@ -70,7 +71,10 @@ def account_password_set(
         )
         if stale:
             PasswordHistory.objects.filter(pk__in=stale).delete()
-        ended = sessions_end(locked, keep=keep, reason=SessionRecord.EndReason.PASSWORD)
+        # Sessions elsewhere, reset links and OIDC tokens die with the old password.
+        ended = accounts_access_revoke(
+            account_ids=[locked.pk], reason=RevokeReason.PASSWORD, keep_session_key=keep
+        )
         audit_record(
             action="account.password.set",
             actor=actor,
@@ -273,29 +277,49 @@ def _session_store() -> type[SessionBase]:
 
 
 def sessions_end(account: Account, *, reason: str, keep: str | None = None) -> int:
-    """End the account's recorded sessions but ``keep``: ``session_ended`` is sent for each
-    (single logout to the services it reached), then it is deleted from the session store."""
-    records = SessionRecord.objects.filter(account=account, ended_at__isnull=True)
+    """End the account's recorded sessions but ``keep`` (see :func:`sessions_end_many`)."""
+    return sessions_end_many([account.pk], reason=reason, keep=keep, accounts={account.pk: account})
+
+
+def sessions_end_many(
+    account_ids: list[int],
+    *,
+    reason: str,
+    keep: str | None = None,
+    accounts: dict[int, Account] | None = None,
+) -> int:
+    """End the recorded sessions of the accounts but ``keep``: ``session_ended`` is sent for
+    each (single logout to the services it reached), then it is deleted from the session store.
+    One query when none is open (a thousand letters reprinted for people who never signed in)."""
+    records = SessionRecord.objects.filter(account_id__in=account_ids, ended_at__isnull=True)
     if keep:
         records = records.exclude(session_key=keep)
-    keys = list(records.values_list("session_key", flat=True))
+    rows = list(records.values_list("session_key", "account_id"))
+    if not rows:
+        return 0
+    owners = dict(accounts or {})
+    missing = {account_id for _key, account_id in rows} - set(owners)
+    owners.update(Account.objects.in_bulk(sorted(missing)))
     store = _session_store()
-    for key in keys:
+    for key, account_id in rows:
         session = store(session_key=key)
-        session_ended.send(sender=Account, session=session, account=account, reason=reason)
-        session.delete()
-    if keys:
-        SessionRecord.objects.filter(session_key__in=keys).update(
-            ended_at=timezone.now(), end_reason=reason
+        session_ended.send(
+            sender=Account, session=session, account=owners[account_id], reason=reason
         )
-    return len(keys)
+        session.delete()
+    SessionRecord.objects.filter(session_key__in=[key for key, _id in rows]).update(
+        ended_at=timezone.now(), end_reason=reason
+    )
+    return len(rows)
 
 
 @transaction.atomic
 def sessions_end_others(*, actor: Account, account: Account, request: HttpRequest) -> int:
     """ "Se déconnecter partout ailleurs": end every session of the account but this one."""
-    ended = sessions_end(
-        account, keep=_own_session_key(request, account), reason=SessionRecord.EndReason.ELSEWHERE
+    ended = accounts_access_revoke(
+        account_ids=[account.pk],
+        reason=RevokeReason.ELSEWHERE,
+        keep_session_key=_own_session_key(request, account),
     )
     audit_record(
         action="account.sessions.end_others",

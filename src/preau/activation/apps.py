@@ -8,4 +8,7 @@ class ActivationConfig(AppConfig):
     verbose_name = _("Première connexion et charte")
 
     def ready(self) -> None:
-        from preau.activation import checks  # noqa: F401 - registers the configuration check
+        from preau.activation import (
+            checks,  # noqa: F401 - registers the configuration check
+            receivers,  # noqa: F401 - a new code, a new journey
+        )

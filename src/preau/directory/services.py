@@ -5,6 +5,9 @@ Each function checks its invariants, saves in one transaction and writes its aud
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -12,7 +15,35 @@ from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
 from preau.directory.models import Account, Establishment, Membership
+from preau.directory.signals import access_revoked
 from preau.directory.validators import normalize_uai
+
+
+class RevokeReason(enum.StrEnum):
+    """Why an account's ways in are revoked (also the end reason of its sessions)."""
+
+    PASSWORD = "password"  # noqa: S105 - a new password (chosen, reset)
+    ELSEWHERE = "elsewhere"  # "se déconnecter partout ailleurs"
+    REISSUE = "reissue"  # a new activation code (the school's letter, e-mail or SMS)
+    DEACTIVATED = "deactivated"
+
+
+def accounts_access_revoke(
+    *,
+    account_ids: Iterable[int],
+    reason: RevokeReason,
+    keep_session_key: str | None = None,
+) -> int:
+    """End every session (but ``keep_session_key``), token and pending journey of the accounts,
+    through :data:`~preau.directory.signals.access_revoked`. Call it inside the transaction of
+    the act that replaces their secrets. Returns the number of sessions ended."""
+    ids = sorted({int(pk) for pk in account_ids})
+    if not ids:
+        return 0
+    responses = access_revoked.send(
+        sender=Account, account_ids=ids, reason=reason, keep_session_key=keep_session_key
+    )
+    return sum(value for _receiver, value in responses if isinstance(value, int))
 
 
 @transaction.atomic

@@ -3,7 +3,9 @@
 An activation code is the secret printed on a person's letter: it opens the first connection of
 a PROVISIONED account until its deadline. Issuing a code replaces the previous one (its digest is
 overwritten, so the old letter stops working), restarts the deadline, and brings a DEACTIVATED
-account back to PROVISIONED: that is how a school reactivates someone. An ACTIVE account is
+account back to PROVISIONED: that is how a school reactivates someone. It also ends everything
+the old letter may have opened: sessions, tokens, reset links, a first connection half done
+(with the password chosen in it). An ACTIVE account is
 never touched: its owner has a password, and a code would be a second way in.
 
 ``letters_generate`` is what ``preau letters`` and the console's button call: it picks the
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpRequest
@@ -32,6 +35,7 @@ from preau.audit.services import audit_event_build, audit_record, audit_record_m
 from preau.conf import preau_setting
 from preau.directory.activation_codes import activation_code_digest, activation_code_generate
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.provisioning.letters import Child, Letter, LetterContext, letters_render
 
 ISSUABLE_STATES = (Account.State.PROVISIONED, Account.State.DEACTIVATED)
@@ -79,6 +83,7 @@ def activation_codes_issue(
     expires_at = now + timedelta(days=preau_setting("ACTIVATION_DAYS"))
     codes: dict[int, str] = {}
     events: list[AuditEvent] = []
+    unusable = make_password(None)
     with transaction.atomic():
         for start in range(0, len(ids), _CHUNK):
             locked = list(
@@ -109,13 +114,20 @@ def activation_codes_issue(
                 )
             # Only the digest differs from one account to the next: one plain UPDATE sets the
             # rest, and bulk_update's CASE expression carries the digests alone.
+            # The code replaces any password: one chosen with the previous code by whoever held
+            # that letter (a thief half-way through the first connection), or an old one.
             Account.objects.filter(pk__in=[account.pk for account in locked]).update(
                 state=Account.State.PROVISIONED,
+                password=unusable,
                 activation_expires_at=expires_at,
                 deactivated_at=None,
                 updated_at=now,
             )
             Account.objects.bulk_update(locked, ["activation_code_digest"], batch_size=_CHUNK)
+            # ... and every session, token, reset link and unfinished journey of the account.
+            accounts_access_revoke(
+                account_ids=[account.pk for account in locked], reason=RevokeReason.REISSUE
+            )
         audit_record_many(events)
     digests = {pk: activation_code_digest(code) for pk, code in codes.items()}
     for account in accounts:
@@ -123,6 +135,7 @@ def activation_codes_issue(
             account.activation_code_digest = digests[account.pk]
             account.activation_expires_at = expires_at
             account.state = Account.State.PROVISIONED
+            account.password = unusable
             account.deactivated_at = None
             account.updated_at = now
     return codes

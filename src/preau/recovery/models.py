@@ -68,6 +68,7 @@ class PasswordReset(models.Model):
         USED = "used", _("utilisé")
         SUPERSEDED = "superseded", _("remplacé par une demande plus récente")
         TOO_MANY_ATTEMPTS = "attempts", _("trop d'essais")
+        REVOKED = "revoked", _("révoqué (nouveau mot de passe, nouveau code ou désactivation)")
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_resets"

@@ -13,10 +13,13 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils import timezone
 
 from preau.activation.middleware import required_actions_forget
 from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
 from preau.directory.models import Account
+from preau.directory.signals import access_revoked
+from preau.recovery.models import PasswordReset
 from preau.recovery.selectors import password_change_demanded
 
 
@@ -27,3 +30,12 @@ def _password_change_demand(sender: Any, request: Any, user: Any, **kwargs: Any)
     if password_change_demanded(user):
         request.session[PASSWORD_CHANGE_SESSION_KEY] = True
         required_actions_forget(request.session)
+
+
+@receiver(access_revoked, dispatch_uid="preau.recovery.resets_end")
+def _access_revoked(sender: Any, account_ids: list[int], **kwargs: Any) -> None:
+    """A live reset link or SMS code is one more way in: it dies with the secrets it would
+    have replaced."""
+    PasswordReset.objects.filter(account_id__in=account_ids, ended_at__isnull=True).update(
+        ended_at=timezone.now(), end_reason=PasswordReset.EndReason.REVOKED
+    )

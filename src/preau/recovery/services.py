@@ -23,7 +23,6 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -34,11 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from preau.account.models import SessionRecord
-from preau.account.services import account_password_set, sessions_end
+from preau.account.services import account_password_set
 from preau.audit.services import audit_record, client_ip
 from preau.conf import preau_setting
 from preau.directory.models import Account, Establishment, Guardianship, Membership
 from preau.directory.selectors import establishments_administered
+from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.notify.services import message_queue
 from preau.notify.sms import phone_e164
 from preau.provisioning.services import activation_code_issue
@@ -525,6 +525,7 @@ _END_STATUSES = {
     PasswordReset.EndReason.USED: ResetStatus.USED,
     PasswordReset.EndReason.SUPERSEDED: ResetStatus.SUPERSEDED,
     PasswordReset.EndReason.TOO_MANY_ATTEMPTS: ResetStatus.EXHAUSTED,
+    PasswordReset.EndReason.REVOKED: ResetStatus.OBSOLETE,
 }
 
 
@@ -946,15 +947,13 @@ def account_code_reissue(
         locked = Account.objects.select_for_update().get(pk=account.pk)
         was_active = locked.state == Account.State.ACTIVE
         ended = 0
+        ended = SessionRecord.objects.filter(account=locked, ended_at__isnull=True).count()
         if was_active:
-            locked.password = make_password(None)  # unusable: the letter replaces it
             locked.state = Account.State.PROVISIONED
-            locked.save(update_fields=["password", "state", "updated_at"])
-            ended = sessions_end(locked, reason=SessionRecord.EndReason.PASSWORD)
-            PasswordReset.objects.filter(account=locked, ended_at__isnull=True).update(
-                ended_at=timezone.now(), end_reason=PasswordReset.EndReason.SUPERSEDED
-            )
+            locked.save(update_fields=["state", "updated_at"])
             _demand_set(locked, actor)
+        # The code replaces the password and ends every session, reset link, token and
+        # unfinished first connection of the account (see activation_codes_issue).
         code = activation_code_issue(
             actor=actor, account=locked, establishment=establishment, request=request
         )
@@ -1089,7 +1088,7 @@ def account_deactivate(
         locked.state = Account.State.DEACTIVATED
         locked.deactivated_at = timezone.now()
         locked.save(update_fields=["state", "deactivated_at", "updated_at"])
-        ended = sessions_end(locked, reason=SessionRecord.EndReason.ELSEWHERE)
+        ended = accounts_access_revoke(account_ids=[locked.pk], reason=RevokeReason.DEACTIVATED)
         audit_record(
             action="account.deactivate",
             actor=actor,

@@ -1,0 +1,18 @@
+"""Signals of the directory.
+
+``access_revoked``: every way into some accounts that the act in progress replaces must die now
+(a password change, "se déconnecter partout ailleurs", a new activation code, a deactivation).
+Sent by :func:`preau.directory.services.accounts_access_revoke` inside the transaction of that
+act, with ``account_ids`` (a list), ``reason`` (a :class:`~preau.directory.services.
+RevokeReason` value) and ``keep_session_key`` (the acting person's own session, which stays, or
+``None``). Each app that holds a credential answers for its own: sessions and their single
+logout (``preau.account``), the first connection's journey and e-mail links
+(``preau.activation``), password-reset links (``preau.recovery``), OpenID Connect tokens
+(``preau.sso.oidc``). The directory itself knows none of them.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+access_revoked = Signal()
