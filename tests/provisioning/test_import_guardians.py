@@ -69,6 +69,8 @@ def test_a_guardian_in_two_establishments_is_one_account(
     school: Establishment, lycee: Establishment
 ) -> None:
     run(school, "guardians", H, [["1", *MOTHER]])
+    # She proved her mobile (first connection, or "Mon compte"): it is hers.
+    Account.objects.filter(login="nathalie.moreau").update(mobile_verified_at=timezone.now())
     # The lycée's file spells the name in capitals without accents and gives only the mobile.
     other = ["MOREAU", "NATHALIE", "mere", "1", "", "0611223344", ""]
     report = run(lycee, "guardians", H, [["900", *other]])

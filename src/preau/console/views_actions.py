@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -49,6 +49,15 @@ def _account(request: HttpRequest, establishment: Establishment, login: str) -> 
 
 def _detail(establishment: Establishment, account: Account) -> HttpResponse:
     return redirect("console:account_detail", uai=establishment.uai, login=account.login)
+
+
+def _refused(
+    request: HttpRequest, establishment: Establishment, account: Account, exc: PermissionDenied
+) -> HttpResponse:
+    """An action outside the administrator's reach (see preau.directory.scope): nothing was
+    done; the account's page says why."""
+    messages.error(request, str(exc))
+    return _detail(establishment, account)
 
 
 def reissue_form_for(
@@ -118,6 +127,8 @@ def account_reissue(request: HttpRequest, establishment: Establishment, login: s
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             if result.delivery is services.Delivery.LETTER:
                 return _letter_response(account, result.pdf)
@@ -154,9 +165,12 @@ def account_password_demand(
     request: HttpRequest, establishment: Establishment, login: str
 ) -> HttpResponse:
     account = _account(request, establishment, login)
-    services.account_password_change_demand(
-        actor=_actor(request), account=account, establishment=establishment, request=request
-    )
+    try:
+        services.account_password_change_demand(
+            actor=_actor(request), account=account, establishment=establishment, request=request
+        )
+    except PermissionDenied as exc:
+        return _refused(request, establishment, account, exc)
     messages.success(
         request,
         _("%(name)s devra choisir un nouveau mot de passe à sa prochaine connexion.")
@@ -182,6 +196,8 @@ def account_deactivate(
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
+        except PermissionDenied as exc:
+            return _refused(request, establishment, account, exc)
         else:
             messages.success(
                 request,
@@ -210,6 +226,8 @@ def account_reactivate(
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
+    except PermissionDenied as exc:
+        return _refused(request, establishment, account, exc)
     else:
         messages.success(
             request,
@@ -225,9 +243,12 @@ def account_throttles_lift(
     request: HttpRequest, establishment: Establishment, login: str
 ) -> HttpResponse:
     account = _account(request, establishment, login)
-    services.account_throttles_lift(
-        actor=_actor(request), account=account, establishment=establishment, request=request
-    )
+    try:
+        services.account_throttles_lift(
+            actor=_actor(request), account=account, establishment=establishment, request=request
+        )
+    except PermissionDenied as exc:
+        return _refused(request, establishment, account, exc)
     messages.success(
         request,
         _("Les blocages de %(name)s sont levés : il peut réessayer tout de suite.")

@@ -167,6 +167,15 @@ class SchoolClass(models.Model):
         return self.code
 
 
+class CurrentQuerySet(models.QuerySet[Any]):
+    """Rows (memberships, guardianships) with an ``end_date``: ``current()`` keeps those that
+    have not ended (no end date, or one in the future). The one "current" rule."""
+
+    def current(self) -> CurrentQuerySet:
+        today = timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+
+
 class Membership(models.Model):
     """One profile of one account in one establishment."""
 
@@ -193,6 +202,8 @@ class Membership(models.Model):
     end_date = models.DateField(_("fin"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CurrentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rattachement")
@@ -245,6 +256,8 @@ class Guardianship(models.Model):
     end_date = models.DateField(_("fin"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CurrentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("responsabilité")

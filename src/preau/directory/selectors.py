@@ -236,14 +236,15 @@ def account_search(
 
 
 def account_get_for_admin(*, actor: Any, establishment: Establishment, login: str) -> Account:
-    """One account that has (or had) a membership in an establishment ``actor`` administers.
+    """One account with a current membership in an establishment ``actor`` administers.
 
-    Raises ``Account.DoesNotExist`` otherwise. The account carries ``local_memberships``,
+    Raises ``Account.DoesNotExist`` otherwise: someone who left the school is out of its
+    console's reach (see :mod:`preau.directory.scope`). The account carries ``local_memberships``,
     ``local_children`` (guardianships where it is the guardian) and ``local_guardians``, all
     limited to ``establishment``.
     """
     administered = establishments_administered(actor=actor).filter(pk=establishment.pk)
-    in_establishment = Membership.objects.filter(
+    in_establishment = Membership.objects.current().filter(
         establishment__in=administered, account=OuterRef("pk")
     )
     return (

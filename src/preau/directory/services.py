@@ -43,7 +43,11 @@ def accounts_access_revoke(
     responses = access_revoked.send(
         sender=Account, account_ids=ids, reason=reason, keep_session_key=keep_session_key
     )
-    return sum(value for _receiver, value in responses if isinstance(value, int))
+    ended = 0
+    for _receiver, value in responses:
+        if isinstance(value, int) and not isinstance(value, bool):
+            ended += value
+    return ended
 
 
 @transaction.atomic

@@ -45,6 +45,7 @@ from preau.directory.models import (
     Membership,
     SchoolClass,
 )
+from preau.directory.scope import accounts_protected
 from preau.provisioning.logins import fold_ascii, login_base, logins_allocate
 from preau.provisioning.readers import (
     GUARDIANS,
@@ -475,6 +476,19 @@ def _memberships_here(plan: _Plan, profiles: Sequence[str]) -> list[dict[str, An
     )
 
 
+def _members_here(plan: _Plan, account_ids: Iterable[int]) -> set[int]:
+    """Of ``account_ids``, those with a membership of the establishment (any profile, ended
+    or not): its own people, whom its files may recognise by their contacts."""
+    ids = sorted(set(account_ids))
+    return {
+        account_id
+        for chunk in _chunks(ids)
+        for account_id in Membership.objects.filter(
+            establishment=plan.establishment, account_id__in=chunk
+        ).values_list("account_id", flat=True)
+    }
+
+
 def _is_current(membership: dict[str, Any], today: dt.date) -> bool:
     return membership["end_date"] is None or membership["end_date"] > today
 
@@ -516,6 +530,16 @@ def _reject_duplicates(plan: _Plan, rows: list[Row], key: str, column: str, labe
 # --- Students --------------------------------------------------------------------------------
 
 
+def _same_pupil(account: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Whether a line describes the same pupil as another establishment's account with its
+    INE: the same names (folded as identifiers are) and the same birth date."""
+    return (
+        names_key(account["last_name"], account["first_name"])
+        == names_key(values["last_name"], values["first_name"])
+        and account["birth_date"] == values["birth_date"]
+    )
+
+
 def _plan_students(plan: _Plan, rows: list[Row]) -> None:
     _reject_duplicates(plan, rows, "school_id", "Numéro élève", _("Le numéro élève"))
     _reject_duplicates(plan, rows, "ine", "INE", _("L'INE"))
@@ -534,6 +558,10 @@ def _plan_students(plan: _Plan, rows: list[Row]) -> None:
     )
     accounts.update({a["id"]: a for a in by_ine.values()})
     links = _class_links(m["id"] for m in memberships)
+    # Pupils of other establishments found by INE: the file may attach one only when the names
+    # and birth date agree too, and never someone who is staff elsewhere or an operator.
+    outsiders = {a["id"] for a in by_ine.values() if a["id"] not in by_account}
+    protected = accounts_protected(account_ids=outsiders, establishment=plan.establishment)
     claimed: dict[int, int] = {}  # account id -> line
     seen_accounts: set[int] = set()
     for row in rows:
@@ -543,14 +571,49 @@ def _plan_students(plan: _Plan, rows: list[Row]) -> None:
         if account is not None and v["ine"] and v["ine"] in by_ine:
             owner = by_ine[v["ine"]]
             if owner["id"] != account["id"]:
-                plan.reject(
-                    row,
-                    "INE",
+                # The other pupil is named only when this establishment holds them.
+                message = (
                     _(
                         "L'INE %(ine)s est déjà celui de %(login)s, un autre élève que le "
                         "numéro élève %(sid)s : vérifiez l'INE."
                     )
-                    % {"ine": v["ine"], "login": owner["login"], "sid": v["school_id"]},
+                    if owner["id"] in by_account
+                    else _(
+                        "L'INE %(ine)s est déjà celui d'un élève d'un autre établissement, "
+                        "pas du numéro élève %(sid)s : vérifiez l'INE."
+                    )
+                )
+                plan.reject(
+                    row,
+                    "INE",
+                    message % {"ine": v["ine"], "login": owner["login"], "sid": v["school_id"]},
+                )
+                continue
+        outsider = account is not None and account["id"] in outsiders
+        if outsider and account is not None:
+            if account["id"] in protected:
+                plan.reject(
+                    row,
+                    "INE",
+                    _(
+                        "L'INE %(ine)s est celui d'un compte qu'un import ne peut pas rattacher "
+                        "à l'établissement : vérifiez l'INE, ou adressez-vous à "
+                        "l'administrateur ENT."
+                    )
+                    % {"ine": v["ine"]},
+                )
+                continue
+            if not _same_pupil(account, v):
+                plan.reject(
+                    row,
+                    "INE",
+                    _(
+                        "L'INE %(ine)s est celui d'un élève d'un autre établissement dont le "
+                        "nom, le prénom ou la date de naissance diffèrent de cette ligne : "
+                        "vérifiez l'INE et l'identité ; s'il s'agit bien du même élève, "
+                        "l'administrateur ENT peut corriger son identité."
+                    )
+                    % {"ine": v["ine"]},
                 )
                 continue
         if account is not None:
@@ -583,7 +646,9 @@ def _plan_students(plan: _Plan, rows: list[Row]) -> None:
             continue
         seen_accounts.add(account["id"])
         person = plan.person_existing(account, row)
-        plan.account_fields(person, account, wanted)
+        if not outsider:
+            # Another establishment's pupil keeps the identity its school gave (it agrees).
+            plan.account_fields(person, account, wanted)
         existing = by_account.get(account["id"])
         ref = plan.membership(
             person, existing, profile=Membership.Profile.STUDENT, source_id=v["school_id"]
@@ -704,6 +769,19 @@ def _plan_guardians(plan: _Plan, rows: list[Row]) -> None:
         linked_by_student[student_id].append(guardian_id)
     missing = {a for a in by_gid.values() if a not in candidates}
     candidates.update(_accounts_by_id(missing))
+    # Accounts without a guardian membership here are another establishment's people: the file
+    # may match one only through a child this establishment holds (with the same names), or
+    # an exact contact its owner has proved, and never an operator or another school's staff.
+    protected = accounts_protected(account_ids=set(candidates), establishment=plan.establishment)
+
+    here = _members_here(plan, candidates)
+
+    def may_match_by_contact(account_id: int, column: str) -> bool:
+        if account_id in here:
+            return True
+        return account_id not in protected and (
+            candidates[account_id][f"{column}_verified_at"] is not None
+        )
 
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(rows)):
@@ -721,8 +799,9 @@ def _plan_guardians(plan: _Plan, rows: list[Row]) -> None:
                 v = rows[i].values
                 for column in ("email", "mobile"):
                     ids = by_contact.get((column, v["names_key"], v[column])) if v[column] else None
-                    if ids:
-                        found = min(ids)
+                    allowed = [i for i in ids or () if may_match_by_contact(i, column)]
+                    if allowed:
+                        found = min(allowed)
                         break
                 if found is not None:
                     break
@@ -731,6 +810,8 @@ def _plan_guardians(plan: _Plan, rows: list[Row]) -> None:
                 v = rows[i].values
                 for guardian_id in sorted(linked_by_student[students[v["school_id"]]]):
                     a = candidates[guardian_id]
+                    if guardian_id in protected and guardian_id not in here:
+                        continue
                     if names_key(a["last_name"], a["first_name"]) == v["names_key"] and (
                         not a["postal_code"]
                         or not v["postal_code"]
@@ -784,18 +865,21 @@ def _plan_guardians(plan: _Plan, rows: list[Row]) -> None:
             existing = candidates[account_id]
             in_file_accounts.add(account_id)
             person = plan.person_existing(existing, first)
+            membership = membership_of.get(account_id)
             wanted: dict[str, Any] = {}
-            if names_key(existing["last_name"], existing["first_name"]) != v["names_key"]:
-                wanted.update(last_name=v["last_name"], first_name=v["first_name"])
-            if contact["email"] and existing["email_verified_at"] is None:
-                wanted["email"] = contact["email"]
-            if contact["mobile"] and existing["mobile_verified_at"] is None:
-                wanted["mobile"] = contact["mobile"]
-            if contact["postal_code"]:
-                wanted["postal_code"] = contact["postal_code"]
+            if membership is not None and account_id not in protected:
+                # Only this establishment's own guardians take its file's names and contacts;
+                # one matched from elsewhere keeps what its other school gave.
+                if names_key(existing["last_name"], existing["first_name"]) != v["names_key"]:
+                    wanted.update(last_name=v["last_name"], first_name=v["first_name"])
+                if contact["email"] and existing["email_verified_at"] is None:
+                    wanted["email"] = contact["email"]
+                if contact["mobile"] and existing["mobile_verified_at"] is None:
+                    wanted["mobile"] = contact["mobile"]
+                if contact["postal_code"]:
+                    wanted["postal_code"] = contact["postal_code"]
             plan.account_fields(person, existing, wanted)
             ref = account_id
-            membership = membership_of.get(account_id)
         plan.membership(
             person,
             membership,
@@ -883,15 +967,31 @@ def _plan_staff(plan: _Plan, rows: list[Row]) -> None:
             by_email[(names_key(a["last_name"], a["first_name"]), a["email"])].append(a["id"])
     membership_of = {(m["account_id"], m["profile"]): m for m in memberships}
     links = _class_links(m["id"] for m in memberships)
+    # Someone who is not staff here yet is matched by e-mail only when its owner proved that
+    # address, and never when they are an operator or staff of another establishment.
+    protected = accounts_protected(account_ids=set(candidates), establishment=plan.establishment)
+
+    here = _members_here(plan, candidates)
+
+    def may_match_by_email(account_id: int) -> bool:
+        if account_id in here:
+            return True
+        return (
+            account_id not in protected and candidates[account_id]["email_verified_at"] is not None
+        )
+
     claimed: dict[int, int] = {}
     kept_memberships: set[int] = set()
     for row in rows:
         v = row.values
         account_id: int | None = None
+        by_address = [
+            i for i in by_email.get((v["names_key"], v["email"]), ()) if may_match_by_email(i)
+        ]
         if v["staff_id"] and v["staff_id"] in by_staff_id:
             account_id = by_staff_id[v["staff_id"]]
-        elif v["email"] and by_email.get((v["names_key"], v["email"])):
-            account_id = min(by_email[(v["names_key"], v["email"])])
+        elif v["email"] and by_address:
+            account_id = min(by_address)
         elif len(by_names_here.get(v["names_key"], [])) == 1:
             only = by_names_here[v["names_key"]][0]
             # Same names here, and no e-mail that says it is someone else.
@@ -922,10 +1022,12 @@ def _plan_staff(plan: _Plan, rows: list[Row]) -> None:
         existing = candidates[account_id]
         person = plan.person_existing(existing, row)
         wanted: dict[str, Any] = {}
-        if names_key(existing["last_name"], existing["first_name"]) != v["names_key"]:
-            wanted.update(last_name=v["last_name"], first_name=v["first_name"])
-        if v["email"] and existing["email_verified_at"] is None:
-            wanted["email"] = v["email"]
+        if account_id in staff_accounts and account_id not in protected:
+            # Only this establishment's own staff take its file's names and address.
+            if names_key(existing["last_name"], existing["first_name"]) != v["names_key"]:
+                wanted.update(last_name=v["last_name"], first_name=v["first_name"])
+            if v["email"] and existing["email_verified_at"] is None:
+                wanted["email"] = v["email"]
         plan.account_fields(person, existing, wanted)
         membership = membership_of.get((account_id, v["profile"]))
         if membership is not None:

@@ -37,6 +37,7 @@ from preau.account.services import account_password_set
 from preau.audit.services import audit_record, client_ip
 from preau.conf import preau_setting
 from preau.directory.models import Account, Establishment, Guardianship, Membership
+from preau.directory.scope import ConsoleAction, scope_check
 from preau.directory.selectors import establishments_administered
 from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.notify.services import message_queue
@@ -842,19 +843,92 @@ def help_request_submit(
     return help_request
 
 
+def _class_codes(account: Account, establishment: Establishment) -> str:
+    """The classes of ``account``'s current memberships in ``establishment`` ("4B, Latin")."""
+    codes = (
+        Membership.objects.filter(_current_q(), account=account, establishment=establishment)
+        .values_list("classes__code", flat=True)
+        .order_by("classes__code")
+    )
+    return ", ".join(dict.fromkeys(code for code in codes if code))
+
+
+def help_request_birth_date_refused(
+    *,
+    account: Account,
+    subject: Account,
+    failures: int,
+    request: HttpRequest | None = None,
+) -> list[HelpRequest]:
+    """Tell the school that ``account``'s first connection is blocked: the birth date (of
+    ``subject``, the person or a guardian's child) was refused ``failures`` times. One request
+    in each establishment where the account has a current membership (a guardian known only
+    through a child: the child's), or the open one there marked with this reason. The school
+    checks who the person is and hands over a new activation code (a fresh first connection).
+    Called inside the transaction that blocks the step (see ``preau.recovery.receivers``)."""
+    establishments = establishments_of(account) or establishments_of(subject)
+    now = timezone.now()
+    filed: list[HelpRequest] = []
+    with transaction.atomic():
+        for establishment in establishments:
+            child = ""
+            if subject.pk != account.pk:
+                classes = _class_codes(subject, establishment)
+                child = f"{subject.last_name} {subject.first_name}" + (
+                    f" ({classes})" if classes else ""
+                )
+            existing = (
+                HelpRequest.objects.select_for_update()
+                .filter(
+                    account=account,
+                    establishment=establishment,
+                    status__in=[HelpRequest.Status.NEW, HelpRequest.Status.IN_PROGRESS],
+                )
+                .first()
+            )
+            if existing is not None:
+                existing.reason = HelpRequest.Reason.BIRTH_DATE_REFUSED
+                existing.updated_at = now
+                existing.save(update_fields=["reason", "updated_at"])
+                help_request, action = existing, "help_request.update"
+            else:
+                help_request = HelpRequest.objects.create(
+                    account=account,
+                    establishment=establishment,
+                    reason=HelpRequest.Reason.BIRTH_DATE_REFUSED,
+                    login=account.login,
+                    last_name=account.last_name,
+                    first_name=account.first_name,
+                    school_class=_class_codes(account, establishment)[:50],
+                    children=child,
+                    delivery=HelpRequest.Delivery.PAPER,
+                    created_at=now,
+                    updated_at=now,
+                )
+                action = "help_request.create"
+            audit_record(
+                action=action,
+                actor=None,
+                target=account,
+                establishment=establishment,
+                request=request,
+                data={
+                    "help_request": help_request.pk,
+                    "reason": HelpRequest.Reason.BIRTH_DATE_REFUSED.value,
+                    "failures": failures,
+                },
+            )
+            filed.append(help_request)
+    return filed
+
+
 # --- The school's side --------------------------------------------------------------------------
 
 
-def _check_scope(actor: Any, establishment: Establishment, account: Account | None = None) -> None:
-    """``PermissionDenied`` unless ``actor`` administers ``establishment`` (and ``account``,
-    when given, has or had a membership there)."""
+def _check_scope(actor: Any, establishment: Establishment) -> None:
+    """``PermissionDenied`` unless ``actor`` administers ``establishment``."""
     if not establishments_administered(actor=actor).filter(pk=establishment.pk).exists():
         raise PermissionDenied("not an administrator of this establishment")
-    if (
-        account is not None
-        and not Membership.objects.filter(account=account, establishment=establishment).exists()
-    ):
-        raise PermissionDenied("the account is not a member of this establishment")
 
 
 def help_request_status_set(
@@ -941,7 +1015,9 @@ def account_code_reissue(
     request, if any, is marked done. One transaction: if the mail cannot be queued (a wrong
     address), no code is replaced.
     """
-    _check_scope(actor, establishment, account)
+    scope_check(
+        actor=actor, account=account, establishment=establishment, action=ConsoleAction.REISSUE
+    )
     chosen = Delivery(delivery)
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
@@ -1055,7 +1131,12 @@ def account_password_change_demand(
 ) -> PasswordChangeDemand:
     """Ask ``account`` to choose a new password at its next sign-in (an ``UPDATE_PASSWORD``
     required action before anything else, see :mod:`preau.recovery.receivers`)."""
-    _check_scope(actor, establishment, account)
+    scope_check(
+        actor=actor,
+        account=account,
+        establishment=establishment,
+        action=ConsoleAction.PASSWORD_DEMAND,
+    )
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         demand = _demand_set(locked, actor)
@@ -1077,7 +1158,9 @@ def account_deactivate(
     request: HttpRequest | None = None,
 ) -> bool:
     """Deactivate ``account`` now: it cannot sign in, its sessions end. False if it already was."""
-    _check_scope(actor, establishment, account)
+    scope_check(
+        actor=actor, account=account, establishment=establishment, action=ConsoleAction.DEACTIVATE
+    )
     if account.pk == actor.pk:
         raise ValidationError(_("Vous ne pouvez pas désactiver votre propre compte."), code="self")
     with transaction.atomic():
@@ -1121,7 +1204,9 @@ def account_reactivate(
 ) -> bool:
     """Bring back a deactivated account that had been activated, with its password. Raises
     ``ValidationError`` for one that must get a new activation code instead."""
-    _check_scope(actor, establishment, account)
+    scope_check(
+        actor=actor, account=account, establishment=establishment, action=ConsoleAction.REACTIVATE
+    )
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         if locked.state != Account.State.DEACTIVATED:
@@ -1183,7 +1268,12 @@ def account_throttles_lift(
 ) -> int:
     """Forget every failure counted against ``account`` (sign-in, birth date, recovery…).
     Per-address throttles stay: they protect the whole ENT. Returns how many were holding."""
-    _check_scope(actor, establishment, account)
+    scope_check(
+        actor=actor,
+        account=account,
+        establishment=establishment,
+        action=ConsoleAction.THROTTLES_LIFT,
+    )
     active = account_throttles_active(account)
     for scope, key in _throttle_pairs(account):
         throttle_reset(scope, key)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from preau.directory.scope import ConsoleAction, scope_refusal
 from preau.recovery import selectors, services
 
 register = template.Library()
@@ -32,4 +33,18 @@ def account_actions(context: Any, account: Any, establishment: Any) -> dict[str,
             actor=request.user, establishment=establishment, account=account
         ),
         "is_self": getattr(request.user, "pk", None) == account.pk,
+        # Why the acts on the whole account are out of this administrator's reach, if they are
+        # (the same rule refuses them when posted).
+        "refusal": scope_refusal(
+            actor=request.user,
+            account=account,
+            establishment=establishment,
+            action=ConsoleAction.REISSUE,
+        ),
+        "lift_refusal": scope_refusal(
+            actor=request.user,
+            account=account,
+            establishment=establishment,
+            action=ConsoleAction.THROTTLES_LIFT,
+        ),
     }
