@@ -8,4 +8,5 @@ class OidcConfig(AppConfig):
     verbose_name = _("Fournisseur OpenID Connect")
 
     def ready(self) -> None:
-        from preau.sso.oidc import checks  # noqa: F401 - registers the configuration check
+        # The configuration check, and the revocation of tokens with directory.access_revoked.
+        from preau.sso.oidc import checks, receivers  # noqa: F401
