@@ -21,6 +21,7 @@ from django.utils import timezone
 from preau.audit.models import AuditEvent
 from preau.directory.activation_codes import activation_code_digest
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.directory.services import local_admin_set
 from preau.provisioning import services
 from preau.provisioning.services import LettersError, LettersResult, letters_generate
 
@@ -458,6 +459,7 @@ def test_nothing_selected_gives_no_letter_and_writes_nothing(establishment: Esta
 @pytest.mark.django_db
 def test_audit_events_record_each_code_and_the_print_run(school: School, rf: Any) -> None:
     admin = school.anne
+    local_admin_set(actor=None, account=admin, establishment=school.establishment)
     request = rf.post("/", REMOTE_ADDR="198.51.100.4")
     result = letters_generate(
         actor=admin,
@@ -479,6 +481,7 @@ def test_audit_events_record_each_code_and_the_print_run(school: School, rf: Any
         "class": "3A",
         "profile": None,
         "pending_only": False,
+        "withheld": 0,
     }
     assert (result.letters, result.codes_issued) == (4, 3)
 

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from preau.console import services, tables
@@ -30,6 +31,7 @@ from preau.console.selectors import pending_import_get
 from preau.directory import selectors
 from preau.directory.models import Account, Establishment
 from preau.provisioning.services import LettersError, LettersResult, letters_generate
+from preau.request_limits import accepts_upload
 
 PAGE_SIZE = 50
 AUDIT_EVENTS_SHOWN = 20
@@ -186,30 +188,13 @@ def account_detail(request: HttpRequest, establishment: Establishment, login: st
     )
 
 
-def _too_large(request: HttpRequest) -> bool:
-    """Refuse an oversized upload from its announced length, before reading the body."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    # Room for the form's other fields and the multipart boundaries.
-    return length > services.import_max_bytes() + 64 * 1024
-
-
+# An oversized body is refused by preau.request_limits before anything reads it (the CSRF
+# check would): this page accepts the import limit plus room for the form.
+@accepts_upload(services.import_max_bytes)
 @require_http_methods(["GET", "POST"])
 @console_page
 def import_upload(request: HttpRequest, establishment: Establishment) -> HttpResponse:
     limit_mb = services.megabytes(services.import_max_bytes())
-    if request.method == "POST" and _too_large(request):
-        message = _("Le fichier dépasse la taille maximale de %(max)s Mo.") % {"max": limit_mb}
-        return _render(
-            request,
-            "console/import_form.html",
-            establishment=establishment,
-            section="import",
-            context={"form": ImportUploadForm(), "limit_mb": limit_mb, "upload_error": message},
-            status=413,
-        )
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -292,6 +277,18 @@ def _letters_response(
     choices: dict[str, Any],
     result: LettersResult,
 ) -> HttpResponse:
+    if result.withheld:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)s personne en attente d'activation est aussi rattachée à un autre "
+                "établissement, qui lui remet son courrier : il n'est pas imprimé ici.",
+                "%(n)s personnes en attente d'activation sont aussi rattachées à un autre "
+                "établissement, qui leur remet leur courrier : ils ne sont pas imprimés ici.",
+                result.withheld,
+            )
+            % {"n": result.withheld},
+        )
     if result.letters == 0:
         messages.info(request, _("Aucun compte ne correspond : aucun courrier à imprimer."))
         return redirect("console:letters", uai=establishment.uai)

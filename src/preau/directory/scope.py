@@ -156,3 +156,48 @@ def accounts_protected(*, account_ids: Iterable[int], establishment: Establishme
             .values_list("account_id", flat=True)
         )
     return protected
+
+
+def accounts_reissue_refused(
+    *, actor: Any, account_ids: Iterable[int], establishment: Establishment
+) -> set[int]:
+    """Of ``account_ids`` (members of ``establishment``), those whose activation code
+    ``actor`` may not replace: :func:`scope_refusal` for :attr:`ConsoleAction.REISSUE`, in
+    bulk for a pile of letters (two queries). ``actor`` ``None`` is the command line, run by
+    the operator."""
+    ids = sorted(set(account_ids))
+    if not ids or actor is None or (is_operator(actor) and actor.is_active):
+        return set()
+    administered = administered_ids(actor)
+    if establishment.pk not in administered:
+        return set(ids)
+    refused: set[int] = set()
+    by_account: dict[int, list[Membership]] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        refused.update(
+            Account.objects.filter(pk__in=chunk)
+            .filter(Q(is_staff=True) | Q(is_superuser=True))
+            .values_list("pk", flat=True)
+        )
+        for membership in Membership.objects.current().filter(account_id__in=chunk):
+            by_account.setdefault(membership.account_id, []).append(membership)
+    for account_id, memberships in by_account.items():
+        if account_id == actor.pk:
+            continue
+        if any(m.is_local_admin and m.establishment_id not in administered for m in memberships):
+            refused.add(account_id)
+        elif any(m.establishment_id not in administered for m in memberships) and (
+            _home_establishment_id(memberships) not in administered
+        ):
+            refused.add(account_id)
+    return refused
+
+
+def import_check(*, actor: Any, establishment: Establishment) -> None:
+    """``PermissionDenied`` unless ``actor`` may import files into ``establishment``: its
+    local administrator, or the operator (``None``: the command line)."""
+    if actor is None or (is_operator(actor) and actor.is_active):
+        return
+    if establishment.pk not in administered_ids(actor):
+        raise PermissionDenied(_("Vous n'administrez pas cet établissement."))

@@ -45,7 +45,7 @@ from preau.directory.models import (
     Membership,
     SchoolClass,
 )
-from preau.directory.scope import accounts_protected
+from preau.directory.scope import accounts_protected, import_check
 from preau.provisioning.logins import fold_ascii, login_base, logins_allocate
 from preau.provisioning.readers import (
     GUARDIANS,
@@ -1339,7 +1339,9 @@ def import_run(
     a file with any problem writes nothing (``written=False``, ``refused=True``). ``dry_run``
     plans and reports without writing. ``full`` ends the memberships of people of that kind
     missing from the file. ``progress(done, total)`` is called as the work advances.
+    Raises ``PermissionDenied`` when ``actor`` does not administer ``establishment``.
     """
+    import_check(actor=actor, establishment=establishment)
     report = ImportReport(kind=kind, filename=filename, dry_run=dry_run, written=False)
     if kind not in KINDS:
         report.problems.append(

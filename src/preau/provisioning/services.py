@@ -35,6 +35,7 @@ from preau.audit.services import audit_event_build, audit_record, audit_record_m
 from preau.conf import preau_setting
 from preau.directory.activation_codes import activation_code_digest, activation_code_generate
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.directory.scope import accounts_reissue_refused
 from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.provisioning.letters import Child, Letter, LetterContext, letters_render
 
@@ -174,6 +175,8 @@ class LettersResult:
     pdf: bytes
     letters: int
     codes_issued: int
+    # Pending people whose letter another establishment gives (see preau.directory.scope).
+    withheld: int = 0
 
 
 def _current(prefix: str = "") -> Q:
@@ -397,6 +400,18 @@ def letters_generate(
         ]
         children = _children(establishment, guardian_ids, classes)
 
+        # A pending person who also belongs to another establishment that registered them
+        # first gets their letter from that school (see preau.directory.scope): no code here.
+        withheld = accounts_reissue_refused(
+            actor=actor,
+            account_ids=[
+                r.account.pk for r in recipients if r.account.state != Account.State.ACTIVE
+            ],
+            establishment=establishment,
+        )
+        recipients = [r for r in recipients if r.account.pk not in withheld]
+        if not recipients:
+            return LettersResult(pdf=b"", letters=0, codes_issued=0, withheld=len(withheld))
         pending = [r.account for r in recipients if r.account.state != Account.State.ACTIVE]
         codes = activation_codes_issue(
             actor=actor, accounts=pending, establishment=establishment, request=request
@@ -451,6 +466,7 @@ def letters_generate(
                 "class": cls.code if cls else None,
                 "profile": profile,
                 "pending_only": pending_only,
+                "withheld": len(withheld),
             },
         )
         public_url = str(preau_setting("PUBLIC_URL")).rstrip("/")
@@ -466,4 +482,6 @@ def letters_generate(
         )
         # Drawn inside the transaction: if rendering fails, no code was replaced.
         pdf = letters_render(context=context, letters=[letter for _key, letter in entries])
-    return LettersResult(pdf=pdf, letters=len(entries), codes_issued=len(codes))
+    return LettersResult(
+        pdf=pdf, letters=len(entries), codes_issued=len(codes), withheld=len(withheld)
+    )
