@@ -57,7 +57,11 @@ DEFAULTS: dict[str, Any] = {
     # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
     # preau.signin.middleware. Empty: REMOTE_ADDR is the client.
     "TRUSTED_PROXIES": [],
-    # Largest import file the console accepts, in bytes.
+    # Largest request body any page accepts, in bytes: a larger one is refused from its
+    # announced length before it is read (preau.request_limits).
+    "REQUEST_MAX_BYTES": 1024 * 1024,
+    # Largest import file the console accepts, in bytes (its upload page accepts a body of
+    # this plus 64 KiB for the form).
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Where to get help, printed on letters and pages.
     "HELP_TEXT": "En cas de difficulté, adressez-vous au secrétariat de votre établissement.",

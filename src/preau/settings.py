@@ -77,6 +77,9 @@ MIDDLEWARE = [
     # First: the client's address behind a reverse proxy (PREAU_TRUSTED_PROXIES).
     "preau.signin.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body (the CSRF check does): oversized bodies are refused from
+    # their Content-Length, unread (PREAU_REQUEST_MAX_BYTES, PREAU_IMPORT_MAX_BYTES).
+    "preau.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -233,9 +236,15 @@ TASKS = {
     }
 }
 
-# Largest import upload accepted by the console (the biggest lycée export is a few MB).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Request bodies (see preau.request_limits): the largest body any page accepts, and the
+# largest import file (the biggest lycée export is a few MB) the console's import page accepts,
+# with a margin for the form's other fields. Django's parsers get the same bounds: form fields
+# up to the body limit; an import file kept in memory (the import reads it whole anyway)
+# rather than written to a temporary file.
+_REQUEST_MAX_BYTES = env.int("PREAU_REQUEST_MAX_BYTES", default=1024 * 1024)
+_IMPORT_MAX_BYTES = env.int("PREAU_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = _REQUEST_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = _IMPORT_MAX_BYTES + 64 * 1024
 
 # --- Préau's own options (documented defaults in preau.conf.DEFAULTS) ------------------------
 PREAU = {
@@ -247,6 +256,8 @@ PREAU = {
     "ARGON2_TIME_COST": env.int("PREAU_ARGON2_TIME_COST", default=3),
     "ARGON2_PARALLELISM": env.int("PREAU_ARGON2_PARALLELISM", default=1),
     "TRUSTED_PROXIES": env.list("PREAU_TRUSTED_PROXIES", default=[]),
+    "REQUEST_MAX_BYTES": _REQUEST_MAX_BYTES,
+    "IMPORT_MAX_BYTES": _IMPORT_MAX_BYTES,
     "DB_ALIVE_WINDOW": env.float("PREAU_DB_ALIVE_WINDOW", default=0.5),
     "HELP_TEXT": env.str(
         "PREAU_HELP_TEXT",

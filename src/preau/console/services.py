@@ -25,16 +25,12 @@ from preau.conf import preau_setting
 from preau.console.models import PENDING_IMPORT_LIFETIME, PendingImport
 from preau.directory.models import Account, Establishment
 from preau.provisioning.imports import ImportReport, import_run
+from preau.request_limits import megabytes
 
 
 def import_max_bytes() -> int:
     """Largest file the console accepts for an import."""
     return int(preau_setting("IMPORT_MAX_BYTES"))
-
-
-def megabytes(size: int) -> str:
-    """A size in megabytes as French prose writes it: ``5``, ``1,5``, ``0,1``."""
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",")
 
 
 def report_to_dict(report: ImportReport) -> dict[str, Any]:
