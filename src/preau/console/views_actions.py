@@ -8,6 +8,7 @@ establishments), and an action that changes something is a POST.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from preau.account.forms import mobile_display
 from preau.console.views import _actor, _render, console_page
 from preau.directory import selectors as directory_selectors
 from preau.directory.models import Account, Establishment
+from preau.directory.scope import ConsoleAction, scope_refusal
 from preau.recovery import selectors, services
 from preau.recovery.forms import ReissueForm
 from preau.recovery.models import HelpRequest
@@ -38,13 +40,44 @@ THROTTLE_LABELS = {
 }
 
 
-def _account(request: HttpRequest, establishment: Establishment, login: str) -> Account:
+class _OutOfReach(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _account(
+    request: HttpRequest, establishment: Establishment, login: str, action: ConsoleAction
+) -> Account:
+    """The account, if ``action`` on it is within the actor's reach: 404 for someone who is
+    not (or no longer) a member of the establishment; for a member out of reach (see
+    :mod:`preau.directory.scope`), back to their page, which says why (``_OutOfReach``)."""
     try:
-        return directory_selectors.account_get_for_admin(
+        account = directory_selectors.account_get_for_admin(
             actor=_actor(request), establishment=establishment, login=login
         )
     except Account.DoesNotExist as exc:
         raise Http404(_("Compte introuvable.")) from exc
+    refusal = scope_refusal(
+        actor=_actor(request), account=account, establishment=establishment, action=action
+    )
+    if refusal is not None:
+        messages.error(request, refusal)
+        raise _OutOfReach(_detail(establishment, account))
+    return account
+
+
+def _within_reach(view: Any) -> Any:
+    """Turn ``_OutOfReach`` into its redirect."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response: HttpResponse = view(request, *args, **kwargs)
+        except _OutOfReach as out:
+            return out.response
+        return response
+
+    return wrapped
 
 
 def _detail(establishment: Establishment, account: Account) -> HttpResponse:
@@ -102,8 +135,9 @@ def _letter_response(account: Account, pdf: bytes) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @console_page
+@_within_reach
 def account_reissue(request: HttpRequest, establishment: Establishment, login: str) -> HttpResponse:
-    account = _account(request, establishment, login)
+    account = _account(request, establishment, login, ConsoleAction.REISSUE)
     raw_request = request.POST.get("help_request") or request.GET.get("demande")
     help_request = _help_request_of(request, establishment, raw_request)
     if help_request is not None and help_request.account_id != account.pk:
@@ -161,10 +195,11 @@ def account_reissue(request: HttpRequest, establishment: Establishment, login: s
 
 @require_POST
 @console_page
+@_within_reach
 def account_password_demand(
     request: HttpRequest, establishment: Establishment, login: str
 ) -> HttpResponse:
-    account = _account(request, establishment, login)
+    account = _account(request, establishment, login, ConsoleAction.PASSWORD_DEMAND)
     try:
         services.account_password_change_demand(
             actor=_actor(request), account=account, establishment=establishment, request=request
@@ -181,10 +216,11 @@ def account_password_demand(
 
 @require_http_methods(["GET", "POST"])
 @console_page
+@_within_reach
 def account_deactivate(
     request: HttpRequest, establishment: Establishment, login: str
 ) -> HttpResponse:
-    account = _account(request, establishment, login)
+    account = _account(request, establishment, login, ConsoleAction.DEACTIVATE)
     if request.method == "POST":
         try:
             services.account_deactivate(
@@ -215,10 +251,11 @@ def account_deactivate(
 
 @require_POST
 @console_page
+@_within_reach
 def account_reactivate(
     request: HttpRequest, establishment: Establishment, login: str
 ) -> HttpResponse:
-    account = _account(request, establishment, login)
+    account = _account(request, establishment, login, ConsoleAction.REACTIVATE)
     try:
         services.account_reactivate(
             actor=_actor(request), account=account, establishment=establishment, request=request
@@ -239,10 +276,11 @@ def account_reactivate(
 
 @require_POST
 @console_page
+@_within_reach
 def account_throttles_lift(
     request: HttpRequest, establishment: Establishment, login: str
 ) -> HttpResponse:
-    account = _account(request, establishment, login)
+    account = _account(request, establishment, login, ConsoleAction.THROTTLES_LIFT)
     try:
         services.account_throttles_lift(
             actor=_actor(request), account=account, establishment=establishment, request=request
