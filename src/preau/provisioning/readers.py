@@ -478,6 +478,32 @@ def clean(value: str) -> str:
     return " ".join(value.split())
 
 
+# Characters no value may hold once cleaned (tabs, line breaks and the other white-space
+# controls have become spaces): C0 and C1 controls, DEL, surrogates and the non-characters
+# U+FFFE/U+FFFF. XML 1.0 forbids most of them, so one stored name would break the CAS answers
+# of that person; the others are invisible junk from a copy and paste.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _control_errors(raw: dict[str, str]) -> Errors:
+    errors: Errors = []
+    for key, value in raw.items():
+        found = _CONTROL_RE.search(value)
+        if found:
+            errors.append(
+                (
+                    key,
+                    _(
+                        "La valeur contient un caractère de contrôle invisible (U+%(code)s), "
+                        "souvent venu d'un copier-coller : retapez cette cellule dans le "
+                        "tableur, enregistrez le fichier puis importez-le à nouveau."
+                    )
+                    % {"code": f"{ord(found.group()):04X}"},
+                )
+            )
+    return errors
+
+
 # --- Reading ---------------------------------------------------------------------------------
 
 
@@ -618,8 +644,12 @@ def read_export(  # noqa: PLR0911
             raw["other_first_names"] = ", ".join(
                 [v for v in (raw.get("other_first_names", ""),) if v] + more
             )
-        errors: list[tuple[str, str]] = []
-        values = check(raw, errors, today)
+        errors = _control_errors(raw)
+        checked: Errors = []
+        values = check(raw, checked, today)
+        # One problem per column: a control character is what to fix first.
+        refused = {key for key, _message in errors}
+        errors += [(key, message) for key, message in checked if key not in refused]
         if errors:
             for key, message in errors:
                 parsed.problems.append(ImportProblem(filename, line, labels.get(key, key), message))

@@ -2,16 +2,21 @@
 SAML 1.1 for /samlValidate (§4.2.5), and the single-logout request (Appendix C).
 
 Documents are written as strings with every value escaped: they are small, fixed in shape,
-and on the hot path of every validation.
+and on the hot path of every validation. Every value also loses the characters XML 1.0 forbids
+(control characters other than tab and line breaks, U+FFFE, U+FFFF, lone surrogates), in the
+JSON answers too, so that a service gets the same values in every format: whatever the
+directory holds (a name stored by an old import), the answer is well-formed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from django.http import HttpResponse
 
@@ -23,6 +28,35 @@ JSON = "JSON"
 FORMATS = (XML, JSON)
 CAS_NS = "http://www.yale.edu/tp/cas"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Outside XML 1.0's Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+# [#x10000-#x10FFFF].
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars(value: str) -> str:
+    """``value`` without the characters XML 1.0 forbids."""
+    return _NOT_XML.sub("", value)
+
+
+def escape(value: str) -> str:
+    """Element content: XML characters only; a carriage return as a reference, else the
+    parser would read it as a line feed."""
+    return _escape(xml_chars(value), {"\r": "&#13;"})
+
+
+def quoteattr(value: str) -> str:
+    """An attribute value in quotes (tabs and line breaks as references)."""
+    return _quoteattr(xml_chars(value))
+
+
+def _json_chars(value: object) -> object:
+    if isinstance(value, str):
+        return xml_chars(value)
+    if isinstance(value, list):
+        return [_json_chars(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_chars(item) for key, item in value.items()}
+    return value
 
 
 @dataclass
@@ -60,7 +94,7 @@ def _xml_response(inner: str) -> HttpResponse:
 
 def _json_response(payload: dict[str, object]) -> HttpResponse:
     return _response(
-        json.dumps({"serviceResponse": payload}, ensure_ascii=False),
+        json.dumps({"serviceResponse": _json_chars(payload)}, ensure_ascii=False),
         "application/json; charset=utf-8",
     )
 
