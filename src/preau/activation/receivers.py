@@ -1,6 +1,7 @@
-"""A new activation code starts the first connection again: whatever was done with the old one
-(an unfinished journey's steps, e-mail links sent to an address typed then) dies with it, so that someone
-who signed in with a stolen letter cannot finish the journey after the school reissued it."""
+"""A new activation code starts the first connection again: whatever was done with the old
+one (an unfinished journey's steps, e-mail links sent to an address typed then) dies with it,
+so that someone who signed in with a stolen letter cannot finish the journey after the school
+reissued it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils import timezone
 
-from preau.activation.models import ActivationJourney, EmailVerification
+from preau.activation.models import ActivationJourney, CharterAcceptance, EmailVerification
 from preau.directory.services import RevokeReason
 from preau.directory.signals import access_revoked
 
@@ -21,6 +22,10 @@ def _access_revoked(sender: Any, account_ids: list[int], reason: str, **kwargs: 
     # A journey its owner completed once (an active account given a new code) stays: its steps
     # were done by the owner. Only the password must be chosen again (the school's demand).
     ActivationJourney.objects.filter(account_id__in=account_ids, completed_at__isnull=True).delete()
+    # The charter binds the person who accepted it: whoever held the old letter is not them.
+    CharterAcceptance.objects.filter(
+        account_id__in=account_ids, account__activated_at__isnull=True
+    ).delete()
     EmailVerification.objects.filter(account_id__in=account_ids, ended_at__isnull=True).update(
         ended_at=timezone.now(), end_reason=EmailVerification.EndReason.SUPERSEDED
     )

@@ -185,9 +185,14 @@ def activation_password_set(
         account_password_set(
             actor=actor, account=account, password=password, request=request, reason="activation"
         )
-        if account.state == Account.State.PROVISIONED and journey.password_updated_at is None:
-            journey.password_updated_at = timezone.now()
-            journey.save(update_fields=["password_updated_at"])
+        if account.state == Account.State.PROVISIONED:
+            # The letter's code dies the moment its owner has a password: a second browser
+            # holding the letter could otherwise skip this step and finish the journey.
+            Account.objects.filter(pk=account.pk).update(activation_code_digest="")
+            account.activation_code_digest = ""
+            if journey.password_updated_at is None:
+                journey.password_updated_at = timezone.now()
+                journey.save(update_fields=["password_updated_at"])
     return True
 
 
