@@ -222,3 +222,30 @@ def test_letters_leave_out_pending_people_another_school_registered_first(
     page = admin_client.get(reverse("console:letters", kwargs={"uai": school.uai}))
     text = page.content.decode().replace("&#x27;", "'")
     assert "1 personne en attente d'activation est aussi rattachée" in text
+
+
+def test_the_operator_does_through_the_console_what_a_school_may_not(
+    client: Any, school: Establishment, other_school: Establishment
+) -> None:
+    operator = Account.objects.create_user(
+        "olivier.operateur",
+        first_name="Olivier",
+        last_name="Opérateur",
+        is_staff=True,
+        state=Account.State.ACTIVE,
+        activated_at=timezone.now(),
+    )
+    parent = make_person(
+        school, "nathalie.moreau", profile="responsable", state=Account.State.ACTIVE
+    )
+    make_person(other_school, parent.login, profile="responsable")
+    client.force_login(operator)
+    home = client.get(reverse("console:home")).content.decode()
+    assert school.name in home and other_school.name in home
+    url = reverse("console:account_reissue", kwargs={"uai": school.uai, "login": parent.login})
+    response = client.post(url, {"delivery": "letter"})
+    assert response["Content-Type"] == "application/pdf"
+    parent.refresh_from_db()
+    assert parent.state == Account.State.PROVISIONED
+    event = AuditEvent.objects.get(target=parent, action="account.code_reissue")
+    assert event.actor == operator

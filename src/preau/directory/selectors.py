@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.directory.scope import is_operator
 
 STATES = (Account.State.ACTIVE, Account.State.PROVISIONED, Account.State.DEACTIVATED)
 
@@ -47,9 +48,12 @@ def class_code_sort_key(code: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def establishments_administered(*, actor: Any) -> QuerySet[Establishment]:
-    """The establishments where ``actor`` holds a current local-administrator membership."""
+    """The establishments where ``actor`` holds a current local-administrator membership; all
+    of them for the operator (who acts on everyone, see :mod:`preau.directory.scope`)."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return Establishment.objects.none()
+    if is_operator(actor):
+        return Establishment.objects.order_by("name")
     admin_memberships = Membership.objects.filter(
         _current_q(), account=actor, establishment=OuterRef("pk"), is_local_admin=True
     )
