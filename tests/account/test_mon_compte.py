@@ -212,7 +212,9 @@ def test_each_refused_address_change_says_why_and_keeps_what_was_typed(
 def test_the_mobile_is_stored_in_e164(
     client_in: Client, person: Account, typed: str, stored: str
 ) -> None:
-    response = client_in.post("/mon-compte/coordonnees", {"mobile": typed})
+    response = client_in.post(
+        "/mon-compte/coordonnees", {"mobile": typed, "current_password": PASSWORD}
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.mobile == stored

@@ -49,6 +49,11 @@ WORST_CASE: dict[str, dict[str, Any]] = {
         "expires_at": datetime(2027, 12, 31, 22, 0, tzinfo=UTC),
     },
     "mobile_proof": {"code": "123456", "minutes": 10},
+    "mobile_changed": {
+        "login": LONGEST_LOGIN,
+        "when": datetime(2027, 12, 31, 22, 0, tzinfo=UTC),
+        "new_mobile": "07 •• •• •• 32",
+    },
 }
 
 

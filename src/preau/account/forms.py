@@ -257,6 +257,51 @@ class ContactForm(forms.Form):
         return cleaned
 
 
+class AccountContactForm(ContactForm):
+    """ "Mon compte": the mobile and the preferences. The mobile is a recovery channel, so
+    changing, adding or removing it asks for the current password (checked by the view's
+    service, throttled); the preferences alone do not."""
+
+    current_password = forms.CharField(
+        label=_("Mot de passe actuel"),
+        strip=False,
+        required=False,
+        max_length=PASSWORD_MAX_CHARS,
+        widget=_password_widget("current-password"),
+        help_text=_(
+            "Seulement pour changer ou retirer le numéro : pour vérifier que c'est bien vous."
+        ),
+        error_messages={"max_length": _("Ce mot de passe est trop long.")},
+    )
+
+    field_order = ("mobile", "current_password")
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        kwargs["with_email"] = False
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    @property
+    def mobile_changes(self) -> bool:
+        """Whether the valid submission changes the mobile (adds, replaces or removes it)."""
+        return self.cleaned_data.get("mobile", self.account.mobile) != self.account.mobile
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "mobile" in cleaned and self.mobile_changes and not cleaned.get("current_password"):
+            self.add_error(
+                "current_password",
+                ValidationError(
+                    _(
+                        "Pour changer ou retirer votre numéro de mobile, saisissez votre mot "
+                        "de passe actuel."
+                    ),
+                    code="required",
+                ),
+            )
+        return cleaned
+
+
 class EmailChangeForm(forms.Form):
     email = EmailField(label=_("Nouvelle adresse électronique"))
     current_password = forms.CharField(

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from preau.account.forms import mobile_display
 from preau.account.models import NotificationPreferences, PasswordHistory, SessionRecord
 from preau.account.signals import session_ended
 from preau.activation.email_proof import email_verification_issue
@@ -144,11 +145,19 @@ def account_contact_update(
     from_partners: bool,
     sms: bool,
     email: str | None = None,
+    warn_old_contacts: bool = False,
     request: HttpRequest | None = None,
 ) -> list[str]:
     """Save the mobile (E.164, validated by the form), the preferences and, when given, the
     e-mail address (an unproven change: only the first connection sets it directly; "Mon
-    compte" goes through :func:`account_email_change_request`). Returns what changed."""
+    compte" goes through :func:`account_email_change_request`). Returns what changed.
+
+    The mobile is a recovery channel: a new one is unproven (``mobile_verified_at`` cleared,
+    proven again by recovery's ``mobile_proof_send``). With ``warn_old_contacts`` ("Mon compte",
+    where the view has checked the current password first), a change of the mobile is told to
+    the old mobile and to the verified address, after the commit, and audited with both
+    numbers masked. The first connection does not warn: the person is giving their contacts
+    for the first time, over what the school's files said."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     changed: list[str] = []
     fields: list[str] = []
@@ -157,13 +166,16 @@ def account_contact_update(
         locked.email_verified_at = None
         fields += ["email", "email_verified_at"]
         changed.append("email")
-    if mobile != locked.mobile:
+    old_mobile = locked.mobile
+    if mobile != old_mobile:
         locked.mobile = mobile
         locked.mobile_verified_at = None
         fields += ["mobile", "mobile_verified_at"]
         changed.append("mobile")
     if fields:
         locked.save(update_fields=[*fields, "updated_at"])
+    if "mobile" in changed and warn_old_contacts:
+        _mobile_change_warn(actor=actor, account=locked, old=old_mobile, request=request)
     now = timezone.now()
     preferences, created = NotificationPreferences.objects.select_for_update().get_or_create(
         account=locked,
@@ -193,6 +205,61 @@ def account_contact_update(
     for field in ("email", "email_verified_at", "mobile", "mobile_verified_at"):
         setattr(account, field, getattr(locked, field))
     return changed
+
+
+def _mask_mobile(e164: str) -> str:
+    """``06 •• •• •• 78``: enough for the owner to recognise a number, not to call it."""
+    shown = mobile_display(e164)
+    digits = [i for i, ch in enumerate(shown) if ch.isdigit()]
+    hidden = set(digits[2:-2]) if len(digits) > 4 else set()
+    return "".join("•" if i in hidden else ch for i, ch in enumerate(shown))
+
+
+def _mobile_change_warn(
+    *, actor: Account | None, account: Account, old: str, request: HttpRequest | None
+) -> None:
+    """Tell the old contacts that the mobile changed (to ``account.mobile``, "" when removed):
+    an SMS to the old number, if there was one, and a mail to the verified address, if any.
+    Queued in the caller's transaction, sent after its commit."""
+    now = timezone.now()
+    when = timezone.localtime(now)
+    old_masked = _mask_mobile(old) if old else ""
+    new_masked = _mask_mobile(account.mobile) if account.mobile else ""
+    key = f"{account.pk}:{now.timestamp()}"
+    warned: list[str] = []
+    if old:
+        message_queue(
+            channel="sms",
+            to=old,
+            template="mobile_changed",
+            context={"login": account.login, "when": when, "new_mobile": new_masked},
+            account=account,
+            idempotency_key=f"mobile_changed:sms:{key}",
+        )
+        warned.append("sms")
+    if account.email and account.email_verified_at is not None:
+        message_queue(
+            channel="email",
+            to=account.email,
+            template="mobile_changed",
+            context={
+                "first_name": account.first_name,
+                "login": account.login,
+                "when": when,
+                "old_mobile": old_masked,
+                "new_mobile": new_masked,
+            },
+            account=account,
+            idempotency_key=f"mobile_changed:email:{key}",
+        )
+        warned.append("email")
+    audit_record(
+        action="account.mobile.change",
+        actor=actor,
+        target=account,
+        request=request,
+        data={"old": old_masked, "new": new_masked, "warned": warned},
+    )
 
 
 @transaction.atomic

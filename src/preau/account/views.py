@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from preau.account import services
 from preau.account.forms import (
-    ContactForm,
+    AccountContactForm,
     EmailChangeForm,
     PasswordChangeForm,
     mobile_display,
@@ -163,13 +163,14 @@ def email_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
+@sensitive_post_parameters("current_password")
 @require_http_methods(["GET", "POST"])
 def contact_view(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     preferences = notification_preferences_of(account)
-    form = ContactForm(
+    form = AccountContactForm(
         request.POST if request.method == "POST" else None,
-        with_email=False,
+        account=account,
         initial={
             "mobile": mobile_display(account.mobile),
             "from_establishment": preferences.from_establishment,
@@ -177,26 +178,38 @@ def contact_view(request: HttpRequest) -> HttpResponse:
             "sms": preferences.sms,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        services.account_contact_update(
-            actor=account,
-            account=account,
-            mobile=data["mobile"],
-            from_establishment=data["from_establishment"],
-            from_partners=data["from_partners"],
-            sms=data["sms"],
-            request=request,
-        )
-        messages.success(request, _("Vos coordonnées et vos préférences sont enregistrées."))
-        return redirect("account:home")
-    return _render(
-        request,
-        "account/contact.html",
-        "contact",
-        {"form": form},
-        400 if form.errors else 200,
-    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            check = None
+            if form.mobile_changes:
+                # The mobile is a recovery channel: the same check as for the e-mail address.
+                check = services.current_password_check(
+                    account=account, password=data["current_password"], request=request
+                )
+            if check is None or check.ok:
+                changed = services.account_contact_update(
+                    actor=account,
+                    account=account,
+                    mobile=data["mobile"],
+                    from_establishment=data["from_establishment"],
+                    from_partners=data["from_partners"],
+                    sms=data["sms"],
+                    warn_old_contacts=True,
+                    request=request,
+                )
+                saved = _("Vos coordonnées et vos préférences sont enregistrées.")
+                if "mobile" in changed and data["mobile"]:
+                    saved = _(
+                        "Votre nouveau numéro de mobile est enregistré. Confirmez-le par SMS "
+                        "pour qu'il permette de retrouver l'accès à votre compte."
+                    )
+                messages.success(request, saved)
+                return redirect("account:home")
+            status = _current_password_error(form, check)
+    return _render(request, "account/contact.html", "contact", {"form": form}, status)
 
 
 @login_required
