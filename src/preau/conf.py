@@ -122,6 +122,11 @@ DEFAULTS: dict[str, Any] = {
         "invite": ["ACCEPT_CHARTER", "UPDATE_PASSWORD"],
         "default": ["ACCEPT_CHARTER", "UPDATE_PASSWORD"],
     },
+    # Wrong birth dates accepted at CONFIRM_BIRTH_DATE per account over the life of its
+    # activation code (counted in the database, whatever the address or the day): at this
+    # number the step is blocked and the school gets a help request; a new code from the
+    # school starts a fresh first connection.
+    "BIRTH_DATE_MAX_FAILURES": 5,
     # True: the first connection ends only when the link sent to the e-mail address is followed
     # (the account stays pending, and the address is required). False: the account is activated
     # at the end of the steps and the address may be confirmed later.

@@ -92,6 +92,16 @@ def submit(page: Any, form: str) -> None:
         page.click(f"{form} button[type=submit]")
 
 
+def header_links(page: Any) -> list[str]:
+    """The links and buttons a person sees in the page's header, by their visible text."""
+    tools = page.locator("header .fr-header__tools-links")
+    return [
+        " ".join(item.inner_text().split())
+        for item in tools.locator("a, button, span.fr-btn").all()
+        if item.is_visible()
+    ]
+
+
 def rule_state(page: Any, code: str) -> str:
     classes = page.get_attribute(f'#password-rules [data-rule="{code}"]', "class") or ""
     for state in ("valid", "error", "info"):
@@ -110,6 +120,8 @@ def test_a_students_whole_first_connection_with_policy_c(
     # 1. The charter.
     assert page.url == url("/premiere-connexion/charte")
     assert "Étape 1 sur 5" in page.inner_text("main")
+    # Until the journey ends the header offers nothing that would lead back here.
+    assert header_links(page) == ["Léa Bernard", "Se déconnecter"]
     assert "Article 2. Chacun protège son mot de passe." in page.inner_text(".preau-charter__text")
     axe(page, "charter step")
     submit(page, "#charter-form")
@@ -146,6 +158,7 @@ def test_a_students_whole_first_connection_with_policy_c(
 
     # 3. Her birth date.
     assert page.url == url("/premiere-connexion/date-de-naissance")
+    assert header_links(page) == ["Léa Bernard", "Se déconnecter"]
     axe(page, "birth date step")
     page.fill("#id_birth_date", "31/02/2011")
     submit(page, "#birth-date-form")
@@ -186,6 +199,7 @@ def test_a_students_whole_first_connection_with_policy_c(
     with page.expect_navigation():
         page.click("#done-continue")
     assert page.url == url("/")
+    assert header_links(page) == ["Léa Bernard", "Mes services", "Mon compte", "Se déconnecter"]
     student = Account.objects.get(login="lea.bernard")
     assert student.state == Account.State.ACTIVE
     assert student.mobile == "+33612345678"

@@ -85,6 +85,10 @@ class ActivationJourney(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Wrong birth dates typed in this journey (a new activation code starts a new journey):
+    # at PREAU["BIRTH_DATE_MAX_FAILURES"] the step is blocked for good.
+    birth_date_failures = models.PositiveSmallIntegerField(default=0)
+    birth_date_blocked_at = models.DateTimeField(null=True, blank=True)
     contact_updated_at = models.DateTimeField(null=True, blank=True)
     email_step_seen_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -197,6 +197,20 @@ def charter_accepted(account: Account, version_id: int) -> bool:
 # --- Birth date ---------------------------------------------------------------------------------
 
 
+def birth_date_max_failures() -> int:
+    """``PREAU["BIRTH_DATE_MAX_FAILURES"]``: wrong birth dates one journey takes (at least 1)."""
+    return max(1, int(preau_setting("BIRTH_DATE_MAX_FAILURES")))
+
+
+def birth_date_blocked(journey: ActivationJourney | None) -> bool:
+    """Whether the journey's birth-date step was blocked (refused too many times)."""
+    return (
+        journey is not None
+        and journey.birth_date_blocked_at is not None
+        and journey.birth_date_confirmed_at is None
+    )
+
+
 def birth_date_subject(account: Account, journey: ActivationJourney | None) -> Account | None:
     """Whose birth date the person confirms: their own (a student), else one child's (a
     guardian: the child already chosen for this journey, or the first with a known birth date).

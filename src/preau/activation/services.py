@@ -37,12 +37,14 @@ from preau.activation.models import (
 )
 from preau.activation.selectors import (
     Action,
+    birth_date_max_failures,
     birth_date_subject,
     charter_cache_clear,
     email_verification_latest,
     required_actions_configured,
     required_actions_pending,
 )
+from preau.activation.signals import birth_date_blocked
 from preau.audit.services import audit_record, client_ip
 from preau.directory.models import Account
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
@@ -203,6 +205,8 @@ class BirthDateOutcome(enum.Enum):
     CONFIRMED = "confirmed"
     WRONG = "wrong"
     THROTTLED = "throttled"
+    # Refused too many times in this journey: nothing is checked any more.
+    BLOCKED = "blocked"
     NOTHING_TO_CONFIRM = "nothing"
 
 
@@ -210,6 +214,8 @@ class BirthDateOutcome(enum.Enum):
 class BirthDateResult:
     outcome: BirthDateOutcome
     wait: int = 0
+    # WRONG: how many more wrong answers the journey takes before the step is blocked.
+    tries_left: int = 0
 
 
 def birth_date_subject_choose(*, account: Account) -> Account | None:
@@ -230,8 +236,19 @@ def birth_date_subject_choose(*, account: Account) -> Account | None:
 def birth_date_confirm(
     *, actor: Account, account: Account, answer: date, request: HttpRequest | None = None
 ) -> BirthDateResult:
-    """Check the birth date typed at CONFIRM_BIRTH_DATE, with growing delays after wrong
-    answers per account and per address (never a permanent lock)."""
+    """Check the birth date typed at CONFIRM_BIRTH_DATE.
+
+    Wrong answers make the next ones wait (growing delays per account and per address, in the
+    cache) and are counted in the journey, in the database: at
+    ``PREAU["BIRTH_DATE_MAX_FAILURES"]``, whatever the addresses and the days they came from,
+    the step is blocked for the rest of the journey, even for the right date, and the school
+    is told (:data:`~preau.activation.signals.birth_date_blocked`). A new activation code
+    starts a new journey, with a new count.
+    """
+    if ActivationJourney.objects.filter(
+        account=account, birth_date_blocked_at__isnull=False, birth_date_confirmed_at__isnull=True
+    ).exists():
+        return BirthDateResult(BirthDateOutcome.BLOCKED)
     keys = [(SCOPE_BIRTH_DATE_ACCOUNT, str(account.pk))]
     address = client_ip(request)
     if address:
@@ -241,8 +258,9 @@ def birth_date_confirm(
         return BirthDateResult(BirthDateOutcome.THROTTLED, wait)
     with transaction.atomic():
         journey = _journey_locked(account)
-        if journey.birth_date_confirmed_at is not None:
-            return BirthDateResult(BirthDateOutcome.CONFIRMED)
+        done = journey.birth_date_confirmed_at is not None
+        if done or journey.birth_date_blocked_at is not None:
+            return BirthDateResult(BirthDateOutcome.CONFIRMED if done else BirthDateOutcome.BLOCKED)
         subject = birth_date_subject(account, journey)
         if subject is None or subject.birth_date is None:
             return BirthDateResult(BirthDateOutcome.NOTHING_TO_CONFIRM)
@@ -259,15 +277,62 @@ def birth_date_confirm(
             )
             transaction.on_commit(lambda: throttle_reset(SCOPE_BIRTH_DATE_ACCOUNT, str(account.pk)))
             return BirthDateResult(BirthDateOutcome.CONFIRMED)
-        delay = max(throttle_fail(scope, key) for scope, key in keys)
+        return _birth_date_failure(
+            actor=actor,
+            account=account,
+            journey=journey,
+            subject=subject,
+            keys=keys,
+            request=request,
+        )
+
+
+def _birth_date_failure(
+    *,
+    actor: Account,
+    account: Account,
+    journey: ActivationJourney,
+    subject: Account,
+    keys: list[tuple[str, str]],
+    request: HttpRequest | None,
+) -> BirthDateResult:
+    """A wrong birth date (in :func:`birth_date_confirm`'s transaction, the journey locked):
+    counted, throttled, audited; the last one allowed blocks the step and tells the school."""
+    journey.birth_date_failures += 1
+    failures = journey.birth_date_failures
+    limit = birth_date_max_failures()
+    if failures >= limit:
+        journey.birth_date_blocked_at = timezone.now()
+    journey.save(update_fields=["birth_date_failures", "birth_date_blocked_at"])
+    delay = max(throttle_fail(scope, key) for scope, key in keys)
+    audit_record(
+        action="activation.birth_date.failure",
+        actor=actor,
+        target=account,
+        request=request,
+        data={
+            "subject": subject.login,
+            "failures": failures,
+            **({"throttled_for": delay} if delay else {}),
+        },
+    )
+    if journey.birth_date_blocked_at is not None:
         audit_record(
-            action="activation.birth_date.failure",
+            action="activation.birth_date.blocked",
             actor=actor,
             target=account,
             request=request,
-            data={"subject": subject.login, **({"throttled_for": delay} if delay else {})},
+            data={"subject": subject.login, "failures": failures},
         )
-    return BirthDateResult(BirthDateOutcome.WRONG)
+        birth_date_blocked.send(
+            sender=ActivationJourney,
+            account=account,
+            subject=subject,
+            failures=failures,
+            request=request,
+        )
+        return BirthDateResult(BirthDateOutcome.BLOCKED)
+    return BirthDateResult(BirthDateOutcome.WRONG, tries_left=limit - failures)
 
 
 # --- Contact and e-mail proof -------------------------------------------------------------------
@@ -356,8 +421,9 @@ def activation_steps_apply(
 ) -> BirthDateResult:
     """A page grouping several steps (``PREAU["REQUIRED_ACTIONS"]`` with a list as a step):
     each given part goes through its own service (and its own audit event), all in one
-    transaction. The birth date is checked first (with its throttles): when it is wrong or
-    throttled nothing else is applied, and the result says so (the failure itself is recorded).
+    transaction. The birth date is checked first (with its throttles and its limit): when it is
+    wrong, throttled or blocked nothing else is applied, and the result says so (the failure
+    itself is recorded).
     Returns CONFIRMED (or NOTHING_TO_CONFIRM) when everything was applied."""
     with transaction.atomic():
         result = BirthDateResult(BirthDateOutcome.CONFIRMED)
@@ -365,7 +431,11 @@ def activation_steps_apply(
             result = birth_date_confirm(
                 actor=actor, account=account, answer=birth_date, request=request
             )
-            if result.outcome in (BirthDateOutcome.WRONG, BirthDateOutcome.THROTTLED):
+            if result.outcome in (
+                BirthDateOutcome.WRONG,
+                BirthDateOutcome.THROTTLED,
+                BirthDateOutcome.BLOCKED,
+            ):
                 return result
         if charter is not None:
             charter_accept(actor=actor, account=account, version=charter, request=request)

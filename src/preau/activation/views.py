@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -36,15 +36,21 @@ from preau.activation.journey import (
     journey_plan,
     journey_progress,
 )
-from preau.activation.middleware import required_actions_exempt, required_actions_forget
+from preau.activation.middleware import (
+    required_actions_exempt,
+    required_actions_forget,
+    required_actions_note,
+)
 from preau.activation.models import EmailVerification
 from preau.activation.selectors import (
     Action,
     account_profiles,
     action_group,
+    birth_date_blocked,
     charter_current,
     email_proof_required,
     email_verification_latest,
+    journey_of,
     required_actions_configured,
     required_actions_pending,
     required_actions_planned,
@@ -114,6 +120,7 @@ def _step_title(steps: list[tuple[str, ...]], action: str, pending: list[str]) -
 
 def _step_context(request: HttpRequest, action: Action, pending: list[str]) -> dict[str, Any]:
     account = _account(request)
+    required_actions_note(request, pending)  # for the header: no way out of the journey
     planned = required_actions_planned(account, pending)
     steps = required_actions_steps(account)
     progress = journey_progress(request.session, pending, action, planned, steps)
@@ -238,6 +245,8 @@ def birth_date_view(request: HttpRequest) -> HttpResponse:
     if subject is None:
         return _continue()
     own = subject.pk == account.pk
+    if birth_date_blocked(journey_of(account)):
+        return _birth_date_blocked_page(request, pending, own, subject)
     form = BirthDateForm(request.POST if request.method == "POST" else None, own=own)
     error = ""
     status = 200
@@ -250,11 +259,13 @@ def birth_date_view(request: HttpRequest) -> HttpResponse:
             services.BirthDateOutcome.NOTHING_TO_CONFIRM,
         ):
             return _continue()
+        if result.outcome is services.BirthDateOutcome.BLOCKED:
+            return _birth_date_blocked_page(request, pending, own, subject)
         if result.outcome is services.BirthDateOutcome.THROTTLED:
             error = wait_message(result.wait)
             status = 429
         else:
-            error = _birth_date_wrong(own, subject)
+            error = _birth_date_wrong(own, subject, result.tries_left)
             status = 400
         form.add_error("birth_date", error)
     elif form.errors:
@@ -271,16 +282,35 @@ def birth_date_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _birth_date_wrong(own: bool, subject: Account) -> str:
+def _birth_date_wrong(own: bool, subject: Account, tries_left: int) -> str:
     if own:
-        return _(
+        wrong = _(
             "Cette date ne correspond pas à celle que votre établissement connaît. "
             "Vérifiez-la ; si elle est juste, contactez votre établissement."
         )
-    return _(
-        "Cette date ne correspond pas à celle que l'établissement connaît pour "
-        "%(name)s. Vérifiez-la ; si elle est juste, contactez l'établissement."
-    ) % {"name": subject.get_full_name()}
+    else:
+        wrong = _(
+            "Cette date ne correspond pas à celle que l'établissement connaît pour "
+            "%(name)s. Vérifiez-la ; si elle est juste, contactez l'établissement."
+        ) % {"name": subject.get_full_name()}
+    left = ngettext(
+        "Il vous reste %(count)d essai\u00a0: ensuite, cette étape sera bloquée.",
+        "Il vous reste %(count)d essais\u00a0: ensuite, cette étape sera bloquée.",
+        tries_left,
+    ) % {"count": tries_left}
+    return f"{wrong} {left}"
+
+
+def _birth_date_blocked_page(
+    request: HttpRequest, pending: list[str], own: bool, subject: Account
+) -> HttpResponse:
+    """The step refused too many times: what happened and what to do (no form any more)."""
+    context = {
+        **_step_context(request, Action.CONFIRM_BIRTH_DATE, pending),
+        "own": own,
+        "subject": subject,
+    }
+    return render(request, "activation/birth_date_blocked.html", context, status=403)
 
 
 def _email_required(account: Account) -> bool:
@@ -368,6 +398,8 @@ def group_view(request: HttpRequest) -> HttpResponse:
     if len(active) < 2:
         return _continue()
     own = subject is not None and subject.pk == account.pk
+    if subject is not None and birth_date_blocked(journey_of(account)):
+        return _birth_date_blocked_page(request, pending, own, subject)
     is_student = Membership.Profile.STUDENT in account_profiles(account)
     forms: dict[str, Any] = {}
     if Action.ACCEPT_CHARTER in active:
@@ -411,9 +443,14 @@ def group_view(request: HttpRequest) -> HttpResponse:
             if result.outcome is services.BirthDateOutcome.THROTTLED:
                 forms["birth_date_form"].add_error("birth_date", wait_message(result.wait))
                 status, wait = 429, result.wait
+            elif result.outcome is services.BirthDateOutcome.BLOCKED:
+                assert subject is not None  # noqa: S101 - a blocked answer had a subject
+                return _birth_date_blocked_page(request, pending, own, subject)
             elif result.outcome is services.BirthDateOutcome.WRONG:
                 assert subject is not None  # noqa: S101 - a WRONG answer had a subject
-                forms["birth_date_form"].add_error("birth_date", _birth_date_wrong(own, subject))
+                forms["birth_date_form"].add_error(
+                    "birth_date", _birth_date_wrong(own, subject, result.tries_left)
+                )
                 status = 400
             else:
                 return submission.succeeded(reverse("activation:continue"))

@@ -24,8 +24,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(HelpRequest)
 class HelpRequestAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "establishment", "login", "status", "delivery", "handled_by")
-    list_filter = ("status", "delivery")
+    list_display = (
+        "created_at",
+        "establishment",
+        "login",
+        "reason",
+        "status",
+        "delivery",
+        "handled_by",
+    )
+    list_filter = ("status", "reason", "delivery")
     search_fields = ("login", "last_name", "establishment__uai", "establishment__name")
     list_select_related = ("establishment", "handled_by")
     date_hierarchy = "created_at"

@@ -104,7 +104,12 @@ class PasswordReset(models.Model):
 
 class HelpRequest(models.Model):
     """Someone who proved an account (identifier + birth date) but has no verified e-mail or
-    mobile asks their school for new codes."""
+    mobile asks their school for new codes; or Préau tells the school that a first connection
+    is blocked (the birth date was refused too many times)."""
+
+    class Reason(models.TextChoices):
+        NEW_CODES = "new_codes", _("Nouveaux codes demandés")
+        BIRTH_DATE_REFUSED = "birth_date", _("Date de naissance refusée")
 
     class Status(models.TextChoices):
         NEW = "new", _("Nouvelle")
@@ -124,6 +129,9 @@ class HelpRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="help_requests",
+    )
+    reason = models.CharField(
+        _("motif"), max_length=12, choices=Reason.choices, default=Reason.NEW_CODES
     )
     # Kept as typed, and the identifier too: the request outlives a deleted account.
     login = models.CharField(_("identifiant"), max_length=64)

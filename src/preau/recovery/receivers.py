@@ -5,6 +5,10 @@ Whatever opened the session (the sign-in page, CAS, a federation later: all go t
 session with the activation app's ``PASSWORD_CHANGE_SESSION_KEY``: ``UPDATE_PASSWORD`` is then
 pending before any page or service, and choosing the password clears the mark (and meets the
 demand, see ``recovery.selectors.password_change_demanded``).
+
+A first connection blocked on the birth date (the activation app's ``birth_date_blocked``
+signal) becomes a help request in the school's queue: the activation app, lower in the layers,
+knows nothing of help requests.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from django.utils import timezone
 
 from preau.activation.middleware import required_actions_forget
 from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
+from preau.activation.signals import birth_date_blocked
 from preau.directory.models import Account
 from preau.directory.signals import access_revoked
 from preau.recovery.models import PasswordReset
 from preau.recovery.selectors import password_change_demanded
+from preau.recovery.services import help_request_birth_date_refused
 
 
 @receiver(user_logged_in, dispatch_uid="preau.recovery.password_change_demand")
@@ -30,6 +36,16 @@ def _password_change_demand(sender: Any, request: Any, user: Any, **kwargs: Any)
     if password_change_demanded(user):
         request.session[PASSWORD_CHANGE_SESSION_KEY] = True
         required_actions_forget(request.session)
+
+
+@receiver(birth_date_blocked, dispatch_uid="preau.recovery.birth_date_blocked")
+def _birth_date_blocked(
+    sender: Any, account: Account, subject: Account, failures: int, request: Any, **kwargs: Any
+) -> None:
+    """A first connection blocked on the birth date reaches the school's help queue."""
+    help_request_birth_date_refused(
+        account=account, subject=subject, failures=failures, request=request
+    )
 
 
 @receiver(access_revoked, dispatch_uid="preau.recovery.resets_end")
