@@ -172,8 +172,13 @@ def _prepare(case: str, request: Any) -> tuple[str, str]:
     }[case]
 
 
-# A deactivated account given its right secret is told why: tests/activation/test_deactivated*.
-@pytest.mark.parametrize("case", [c for c in _failure_cases() if c != "deactivated_right_password"])
+# Whoever types the right secret is told why: a deactivated account
+# (tests/activation/test_csrf_and_deactivated.py), a code past its deadline
+# (tests/signin/test_activation_deadline.py). Nobody else learns anything.
+_TOLD_TO_THE_OWNER = ("deactivated_right_password", "code_expired")
+
+
+@pytest.mark.parametrize("case", [c for c in _failure_cases() if c not in _TOLD_TO_THE_OWNER])
 def test_every_failure_answers_the_same_at_the_cost_of_one_argon2_hash(
     client: Client, request: Any, argon2_spy: Argon2Spy, case: str
 ) -> None:

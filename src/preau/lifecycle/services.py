@@ -104,9 +104,10 @@ def accounts_deactivate_past_deadline(
 ) -> RuleResult:
     """PROVISIONED accounts past their activation deadline become DEACTIVATED.
 
-    Their activation code digest is cleared (the code dies with the deadline); an administrator
-    brings the account back by issuing a new code. Audited as ``account.deactivate`` with
-    reason ``activation_deadline``.
+    The code's digest is kept: a deactivated account never signs in, but whoever types the
+    letter's right code is told that the deadline passed (not "incorrect"; see
+    ``preau.signin.backends``). An administrator brings the account back by issuing a new code,
+    which replaces it. Audited as ``account.deactivate`` with reason ``activation_deadline``.
     """
     now = timezone.now()
     size = batch_size or int(preau_setting("LIFECYCLE_BATCH_SIZE"))
@@ -116,7 +117,6 @@ def accounts_deactivate_past_deadline(
         Account.objects.filter(pk__in=[row[0] for row in rows]).update(
             state=Account.State.DEACTIVATED,
             deactivated_at=now,
-            activation_code_digest="",
             updated_at=now,
         )
         audit_record_many(

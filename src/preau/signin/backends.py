@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -56,8 +57,11 @@ class Verification:
     verdict: Verdict
     account: Account | None
     # For a deactivated account: whether the secret was right (the operator answering
-    # "I can't sign in" wants to know it was not a typo). Never shown to the person.
+    # "I can't sign in" wants to know it was not a typo). Shown only to whoever typed it.
     secret_correct: bool = False
+    # The activation deadline that has passed, when the secret was right (the letter's code,
+    # or a password chosen during a first connection never finished): its owner is told.
+    activation_expired_at: datetime | None = None
 
 
 def normalize_identifier(raw: str) -> str:
@@ -106,7 +110,9 @@ def _verify_provisioned(account: Account, password: str) -> Verification:
         return Verification(Verdict.PASSWORD, account)
     if code_right and code_alive:
         return Verification(Verdict.ACTIVATION_CODE, account)
-    return Verification(Verdict.CODE_EXPIRED if code_right else Verdict.BAD_CODE, account)
+    if code_right:
+        return Verification(Verdict.CODE_EXPIRED, account, activation_expired_at=expires)
+    return Verification(Verdict.BAD_CODE, account)
 
 
 def _verify_deactivated(account: Account, password: str) -> Verification:
@@ -117,7 +123,22 @@ def _verify_deactivated(account: Account, password: str) -> Verification:
         _burn(password)
         correct = False
     correct = correct or activation_code_matches(password, account.activation_code_digest)
-    return Verification(Verdict.DEACTIVATED, account, secret_correct=correct)
+    expires = account.activation_expires_at
+    # Never activated, and deactivated once its deadline had passed (by the lifecycle rule,
+    # which keeps the code's digest for this): the deadline is the reason.
+    too_late = (
+        correct
+        and account.activated_at is None
+        and expires is not None
+        and expires <= timezone.now()
+        and (account.deactivated_at is None or account.deactivated_at >= expires)
+    )
+    return Verification(
+        Verdict.DEACTIVATED,
+        account,
+        secret_correct=correct,
+        activation_expired_at=expires if too_late else None,
+    )
 
 
 class AccountBackend(ModelBackend):

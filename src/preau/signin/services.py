@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import SESSION_KEY, login, logout
 from django.http import HttpRequest
@@ -45,6 +46,9 @@ class SigninResult:
     # FAILURE of a deactivated account whose secret was right: only its owner can see that,
     # so the page may tell them (nobody else learns the account exists).
     deactivated: bool = False
+    # FAILURE with the right secret of an account never activated before this deadline (its
+    # letter's code expired, or the account was deactivated for it): told to its owner only.
+    activation_expired_at: datetime | None = None
 
 
 def _throttle_keys(identifier: str, address: str | None) -> list[tuple[str, str]]:
@@ -91,11 +95,18 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
             data["throttled_for"] = max(delays)
         if result.verdict == Verdict.DEACTIVATED:
             data["secret_correct"] = result.secret_correct
+        if result.activation_expired_at is not None:
+            data["activation_expired_at"] = result.activation_expired_at.isoformat()
         audit_record(
             action="signin.failure", actor=request.user, target=account, request=request, data=data
         )
         deactivated = result.verdict == Verdict.DEACTIVATED and result.secret_correct
-        return SigninResult(Outcome.FAILURE, account, deactivated=deactivated)
+        return SigninResult(
+            Outcome.FAILURE,
+            account,
+            deactivated=deactivated,
+            activation_expired_at=result.activation_expired_at,
+        )
 
     if failures[0]:  # the account's count (the address' one is kept: it spans identifiers)
         throttle_reset(SCOPE_ACCOUNT, login_name)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from preau.signin.csrf import signin_csrf_protect
 from preau.signin.forms import SigninForm
+from preau.signin.messages import signin_failure_message
 from preau.signin.services import Outcome, signin_attempt, signout
 
 
@@ -53,6 +54,7 @@ def wait_message(seconds: int) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     form = SigninForm(request.POST if request.method == "POST" else None)
     error = ""
+    error_help = ""
     status = 200
     wait = 0
     if request.method == "POST" and form.is_valid():
@@ -67,15 +69,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             wait = result.wait
             error = wait_message(wait)
             status = 429
-        elif result.deactivated:
-            # Only the owner, with the right secret, learns why (issue 4, part 6).
-            error = _("Votre compte est désactivé\u00a0: contactez votre établissement.")
-            status = 401
         else:
-            error = _(
-                "Identifiant ou mot de passe incorrect. Vérifiez votre identifiant et votre mot "
-                "de passe (ou le code d’activation de votre courrier), puis réessayez."
-            )
+            # Only the owner, with the right secret, learns why (deactivated, too late).
+            message = signin_failure_message(result)
+            error, error_help = message.text, message.help_url
             status = 401
     elif request.method == "POST":
         status = 400
@@ -85,6 +82,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "error": error,
+            "error_help": error_help,
             "username": (form.data.get("username") or "").strip()[:150],
             "next": safe_next(request, default=""),
         },

@@ -38,6 +38,7 @@ from preau.conf import preau_setting
 from preau.portal.registry import RegisteredService, registry_match
 from preau.signin.csrf import signin_csrf_protect
 from preau.signin.forms import SigninForm
+from preau.signin.messages import signin_failure_message
 from preau.signin.services import Outcome, signin_attempt, signout
 from preau.signin.views import wait_message
 from preau.sso.cas import responses, tickets
@@ -142,6 +143,7 @@ def _login_form(
     form: SigninForm,
     *,
     error: str = "",
+    error_help: str = "",
     status: int = 200,
     wait: int = 0,
 ) -> HttpResponse:
@@ -151,6 +153,7 @@ def _login_form(
         {
             "form": form,
             "error": error,
+            "error_help": error_help,
             "username": (form.data.get("username") or "").strip()[:150],
             "cas": params,
             "service_name": service.name if service else "",
@@ -269,14 +272,16 @@ def login_view(request: HttpRequest) -> HttpResponse:  # noqa: PLR0911 - §2.1�
                 status=429,
                 wait=result.wait,
             )
-        if result.deactivated:
-            error = _("Votre compte est désactivé\u00a0: contactez votre établissement.")
-        else:
-            error = _(
-                "Identifiant ou mot de passe incorrect. Vérifiez votre identifiant et votre mot "
-                "de passe (ou le code d’activation de votre courrier), puis réessayez."
-            )
-        return _login_form(request, params, service, form, error=error, status=401)
+        message = signin_failure_message(result)
+        return _login_form(
+            request,
+            params,
+            service,
+            form,
+            error=message.text,
+            error_help=message.help_url,
+            status=401,
+        )
 
     if request.user.is_authenticated:
         if not params.renew:
