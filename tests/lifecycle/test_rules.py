@@ -11,7 +11,9 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from preau.account.models import SessionRecord
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account, Establishment, Membership
 from preau.lifecycle.services import (
@@ -81,6 +83,23 @@ def test_provisioned_account_is_deactivated_once_its_deadline_has_passed(
         "reason": "activation_deadline",
         "activation_expires_at": deadline.isoformat(),
     }
+
+
+def test_a_first_connection_left_open_ends_with_the_deadline(
+    establishment: Establishment,
+) -> None:
+    account = provision("zoe.martin", establishment)
+    with time_machine.travel(T0 + timedelta(days=10), tick=False):
+        SessionRecord.objects.create(
+            account=account,
+            session_key="k" * 40,
+            created_at=timezone.now(),
+            last_seen_at=timezone.now(),
+        )
+    run_at(T0 + timedelta(days=93))
+    record = SessionRecord.objects.get(account=account)
+    assert record.ended_at is not None
+    assert record.end_reason == SessionRecord.EndReason.DEACTIVATED
 
 
 def test_second_run_does_nothing(establishment: Establishment) -> None:

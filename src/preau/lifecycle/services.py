@@ -23,6 +23,7 @@ from preau.audit.models import AuditEvent
 from preau.audit.services import audit_event_build, audit_record_many
 from preau.conf import preau_setting
 from preau.directory.models import Account, Membership
+from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.lifecycle.selectors import accounts_never_activated, accounts_past_activation_deadline
 from preau.notify.services import outbound_message_purge
 
@@ -114,11 +115,15 @@ def accounts_deactivate_past_deadline(
     scope = accounts_past_activation_deadline(now=now)
 
     def deactivate(rows: list[tuple[Any, ...]]) -> None:
-        Account.objects.filter(pk__in=[row[0] for row in rows]).update(
+        ids = [row[0] for row in rows]
+        Account.objects.filter(pk__in=ids).update(
             state=Account.State.DEACTIVATED,
             deactivated_at=now,
             updated_at=now,
         )
+        # Whatever the pending account had opened (a first connection half done, a token)
+        # ends with it, as for a deactivation by the school.
+        accounts_access_revoke(account_ids=ids, reason=RevokeReason.DEACTIVATED)
         audit_record_many(
             _events(
                 rows,
