@@ -812,15 +812,7 @@ def help_request_submit(
         "updated_at": now,
     }
     with transaction.atomic():
-        existing = (
-            HelpRequest.objects.select_for_update()
-            .filter(
-                account=account,
-                establishment=establishment,
-                status__in=[HelpRequest.Status.NEW, HelpRequest.Status.IN_PROGRESS],
-            )
-            .first()
-        )
+        existing = _open_request_locked(account, establishment)
         if existing is not None:
             for name, value in values.items():
                 setattr(existing, name, value)
@@ -841,6 +833,19 @@ def help_request_submit(
             data={"help_request": help_request.pk, "delivery": delivery},
         )
     return help_request
+
+
+def _open_request_locked(account: Account, establishment: Establishment) -> HelpRequest | None:
+    """The account's open request (new or in progress) in ``establishment``, row-locked."""
+    return (
+        HelpRequest.objects.select_for_update()
+        .filter(
+            account=account,
+            establishment=establishment,
+            status__in=[HelpRequest.Status.NEW, HelpRequest.Status.IN_PROGRESS],
+        )
+        .first()
+    )
 
 
 def _class_codes(account: Account, establishment: Establishment) -> str:
@@ -877,15 +882,7 @@ def help_request_birth_date_refused(
                 child = f"{subject.last_name} {subject.first_name}" + (
                     f" ({classes})" if classes else ""
                 )
-            existing = (
-                HelpRequest.objects.select_for_update()
-                .filter(
-                    account=account,
-                    establishment=establishment,
-                    status__in=[HelpRequest.Status.NEW, HelpRequest.Status.IN_PROGRESS],
-                )
-                .first()
-            )
+            existing = _open_request_locked(account, establishment)
             if existing is not None:
                 existing.reason = HelpRequest.Reason.BIRTH_DATE_REFUSED
                 existing.updated_at = now
