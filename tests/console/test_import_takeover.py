@@ -37,7 +37,9 @@ def _import(client: Any, school: Establishment, kind: str, data: bytes) -> dict[
     preview = dict(pending.preview)
     if not preview["refused"] and preview["changes_total"]:
         url = reverse("console:import_confirm", kwargs={"uai": school.uai, "pk": pending.pk})
-        assert client.post(url).status_code == 302
+        # Homonyms and identity changes are confirmed on purpose (issue 12, part 8).
+        checked = {"identity_checked": "1"} if preview.get("needs_review") else {}
+        assert client.post(url, checked).status_code == 302
     return preview
 
 
@@ -76,6 +78,10 @@ def test_a_staff_file_never_grafts_the_operator(
     preview = _import(admin_client, school, "staff", data)
     assert preview["created"] == 1 and preview["updated"] == 0
     assert "nouveau rattachement" not in str(preview["changes"])
+    # The newcomer's numbered identifier is flagged, without naming the other school's person.
+    assert preview["homonyms"] == 1
+    assert "autre établissement" in preview["flagged"][0]["homonym"]
+    assert "Durand" not in preview["flagged"][0]["homonym"]
     assert _schools_of(operator) == {"0690026D"}
     newcomer = Account.objects.get(login="olivier.durand2")
     assert _schools_of(newcomer) == {school.uai}
@@ -184,3 +190,31 @@ def test_a_students_file_never_grafts_staff_of_another_school_by_ine(
     preview = _import(admin_client, school, "students", data)
     assert preview["refused"] and preview["rejected"] == 1
     assert _schools_of(other_admin) == {"0690026D"}
+
+
+def test_the_schools_own_guardian_comes_before_another_schools_account_with_the_same_contact(
+    school: Establishment, other_school: Establishment
+) -> None:
+    from tests.provisioning.import_helpers import run
+
+    # An older account at the other school, with the same names and address, not proved yet.
+    theirs = make_person(
+        other_school,
+        "nathalie.moreau9",
+        first_name="Nathalie",
+        last_name="Moreau",
+        profile="responsable",
+    )
+    Account.objects.filter(pk=theirs.pk).update(email="nathalie@example.org")
+    make_person(school, "lea.moreau", first_name="Léa", last_name="Moreau")
+    Membership.objects.filter(account__login="lea.moreau").update(source_id="1")
+    row = ["1", "MOREAU", "Nathalie", "mère", "1", "nathalie@example.org", "", ""]
+    run(school, "guardians", GUARDIANS_HEADER, [row])
+    ours = Account.objects.get(login="nathalie.moreau")
+    assert ours.pk > theirs.pk
+    # She proves the address on the other school's account; this school's file still means
+    # this school's guardian.
+    Account.objects.filter(pk=theirs.pk).update(email_verified_at=timezone.now())
+    report = run(school, "guardians", GUARDIANS_HEADER, [row])
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    assert Guardianship.objects.get().guardian == ours

@@ -62,6 +62,7 @@ __all__ = [
     "KINDS",
     "STAFF",
     "STUDENTS",
+    "IdentityChange",
     "ImportChange",
     "ImportProblem",
     "ImportReport",
@@ -70,20 +71,44 @@ __all__ = [
 ]
 
 PREVIEW_LIMIT = 200
+FLAGGED_LIMIT = 1000
 BATCH_SIZE = 2000
 STAFF_PROFILES = (Membership.Profile.TEACHER, Membership.Profile.STAFF)
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class IdentityChange:
+    """A change of who an existing account says its owner is (names, birth date, INE): the
+    field's French label, the value before and after, as shown."""
+
+    field: str
+    old: str
+    new: str
+
+
 @dataclass
 class ImportChange:
-    """One person's change, for the preview (French ``detail``)."""
+    """One person's change, for the preview (French ``detail``).
+
+    Two kinds are risky and flagged apart, for the administrator to check before confirming:
+    ``identity`` lists the changes of an existing account's identity (a file that names
+    someone else with that pupil number or INE would hand the account to another person), and
+    ``homonym`` explains why a new account's identifier got a number (someone with the same
+    names already exists: the file may describe that person with another e-mail, and create a
+    second account for them)."""
 
     action: str  # "create" | "update" | "end"
     login: str
     name: str
     detail: str
+    identity: list[IdentityChange] = field(default_factory=list)
+    homonym: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.identity or self.homonym)
 
 
 @dataclass
@@ -99,6 +124,11 @@ class ImportReport:
     rejected: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
     changes: list[ImportChange] = field(default_factory=list)  # at most PREVIEW_LIMIT
+    # Existing accounts whose identity changes, new accounts numbered for a homonym (counts),
+    # and those changes (at most FLAGGED_LIMIT), also among ``changes``.
+    identity_changes: int = 0
+    homonyms: int = 0
+    flagged: list[ImportChange] = field(default_factory=list)
     # True when problems made the import refuse to write anything.
     refused: bool = False
 
@@ -158,7 +188,10 @@ FIELD_LABELS = {
     "source_id": "identifiant source",
     "classes": "classes",
     "guardianship": "élèves",
+    "membership": "rattachement",
 }
+# The fields that say who an account's owner is: a change of one already known is flagged.
+IDENTITY_FIELDS = ("last_name", "first_name", "birth_date", "ine")
 
 
 class _NewRow:
@@ -194,6 +227,8 @@ class _Person:
     created: bool = False
     fields: list[str] = field(default_factory=list)  # changed field names
     details: list[str] = field(default_factory=list)  # French pieces for the preview
+    identity: list[IdentityChange] = field(default_factory=list)
+    homonym: str = ""
 
 
 class _Plan:
@@ -276,6 +311,12 @@ class _Plan:
             self.account_updates.setdefault(account["id"], {}).update(changed)
             for key, value in changed.items():
                 person.fields.append(key)
+                if key in IDENTITY_FIELDS and _identity_changes(account[key], value):
+                    person.identity.append(
+                        IdentityChange(
+                            field=FIELD_LABELS[key], old=_show(account[key]), new=_show(value)
+                        )
+                    )
                 person.details.append(
                     _("%(field)s : %(old)s → %(new)s")
                     % {
@@ -409,6 +450,55 @@ class _Plan:
             if person.created and isinstance(person.ref, _NewRow):
                 person.login = person.ref.values["login"]
         self.unchanged = sum(1 for p in self.people if not p.created and not p.fields)
+        self.homonyms_explain()
+
+    def homonyms_explain(self) -> None:
+        """Say why each new account numbered for a homonym got its number: who already holds
+        the bare identifier (named when this establishment holds them), or which line of the
+        file took it first."""
+        numbered = [
+            (p, login_base(p.ref.values["first_name"], p.ref.values["last_name"]))
+            for p in self.people
+            if p.created and isinstance(p.ref, _NewRow)
+        ]
+        numbered = [(p, base) for p, base in numbered if p.login != base]
+        if not numbered:
+            return
+        first_in_file: dict[str, _Person] = {}
+        for person in self.people:
+            if person.created and person.login not in first_in_file:
+                first_in_file[person.login] = person
+        bases = sorted({base for _p, base in numbered} - set(first_in_file))
+        holders = {
+            a["login"]: a
+            for chunk in _chunks(bases)
+            for a in Account.objects.filter(login__in=chunk).values(
+                "id", "login", "first_name", "last_name"
+            )
+        }
+        here = _members_here(self, [a["id"] for a in holders.values()])
+        for person, base in numbered:
+            earlier = first_in_file.get(base)
+            holder = holders.get(base)
+            if earlier is not None:
+                person.homonym = _(
+                    "même nom et prénom que %(name)s, ligne %(line)s de ce fichier "
+                    "(identifiant %(login)s) : vérifiez qu’il s’agit bien de deux personnes"
+                ) % {"name": earlier.name, "line": earlier.first_line, "login": base}
+            elif holder is not None and holder["id"] in here:
+                person.homonym = _(
+                    "l’identifiant %(login)s est celui de %(name)s, déjà connu de "
+                    "l’établissement : vérifiez qu’il ne s’agit pas de la même personne, "
+                    "qui aurait sinon deux comptes"
+                ) % {
+                    "login": base,
+                    "name": f"{holder['first_name']} {holder['last_name']}",
+                }
+            else:
+                person.homonym = _(
+                    "l’identifiant %(login)s est déjà pris par un compte d’un autre "
+                    "établissement : vérifiez que la personne n’a pas déjà un compte"
+                ) % {"login": base}
 
     @property
     def empty(self) -> bool:
@@ -424,6 +514,16 @@ class _Plan:
             or self.guardianship_updates
             or self.guardianship_ends
         )
+
+
+def _identity_changes(old: Any, new: Any) -> bool:
+    """Whether a field of identity really changes: a value was known and another replaces it
+    (names compared as identifiers are: a change of case or accents is not flagged)."""
+    if old is None or old == "":
+        return False
+    if isinstance(old, str) and isinstance(new, str):
+        return names_key(old, "") != names_key(new, "")
+    return bool(old != new)
 
 
 def _show(value: Any) -> str:
@@ -801,7 +901,9 @@ def _plan_guardians(plan: _Plan, rows: list[Row]) -> None:
                     ids = by_contact.get((column, v["names_key"], v[column])) if v[column] else None
                     allowed = [i for i in ids or () if may_match_by_contact(i, column)]
                     if allowed:
-                        found = min(allowed)
+                        # The establishment's own guardian first: another school's account
+                        # with a proved contact is taken only when none is here.
+                        found = min(allowed, key=lambda i: (i not in here, i))
                         break
                 if found is not None:
                     break
@@ -991,7 +1093,7 @@ def _plan_staff(plan: _Plan, rows: list[Row]) -> None:
         if v["staff_id"] and v["staff_id"] in by_staff_id:
             account_id = by_staff_id[v["staff_id"]]
         elif v["email"] and by_address:
-            account_id = min(by_address)
+            account_id = min(by_address, key=lambda i: (i not in here, i))
         elif len(by_names_here.get(v["names_key"], [])) == 1:
             only = by_names_here[v["names_key"]][0]
             # Same names here, and no e-mail that says it is someone else.
@@ -1319,6 +1421,17 @@ def _import_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x7072_6561_7500])
 
 
+def _change(person: _Person, action: str) -> ImportChange:
+    return ImportChange(
+        action=action,
+        login=person.login,
+        name=person.name,
+        detail=" ; ".join(person.details),
+        identity=list(person.identity),
+        homonym=person.homonym,
+    )
+
+
 def import_run(
     *,
     actor: Any,
@@ -1398,10 +1511,12 @@ def import_run(
             (p, "create" if p.created else "update") for p in plan.people if p.created or p.fields
         ]
         changed += [(p, "end") for p in plan.ended_people]
-        report.changes = [
-            ImportChange(action=action, login=p.login, name=p.name, detail=" ; ".join(p.details))
-            for p, action in changed[:PREVIEW_LIMIT]
-        ]
+        report.changes = [_change(p, action) for p, action in changed[:PREVIEW_LIMIT]]
+        report.identity_changes = sum(1 for p in plan.people if p.identity)
+        report.homonyms = sum(1 for p in plan.people if p.homonym)
+        report.flagged = [
+            _change(p, action) for p, action in changed if p.identity or p.homonym
+        ][:FLAGGED_LIMIT]
 
     if dry_run:
         plan = plan_now()
