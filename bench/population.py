@@ -25,6 +25,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import phonenumbers
+
 # (name, weight): weights roughly follow INSEE frequencies, flattened.
 LAST_NAMES = [
     ("Martin", 60), ("Bernard", 30), ("Thomas", 28), ("Petit", 27), ("Robert", 26),
@@ -190,6 +192,21 @@ class School:
     links: list[tuple[Student, Guardian]] = field(default_factory=list)
 
 
+def in_service(digits: str) -> str:
+    """Ten drawn digits moved, if need be, into a block of metropolitan mobiles that an operator
+    holds: ``06 39`` and ``06 90``… are overseas, ``07 00`` to ``07 29`` belong to nobody, and
+    Préau refuses a mobile that phonenumbers does not know as one (preau.notify.phones). The
+    third digit is moved to 07 3x…07 9x without drawing again, so that the rest of a seeded
+    population stays the same."""
+    number = phonenumbers.parse(digits, "FR")
+    if (
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return digits
+    return f"07{3 + int(digits[2]) % 7}{digits[3:]}"
+
+
 class Population:
     def __init__(self, seed: int = 2026, school_start: int = 2026) -> None:
         self.rng = random.Random(seed)
@@ -210,7 +227,7 @@ class Population:
 
     def mobile(self) -> str:
         while True:
-            digits = f"0{self.rng.choice('67')}{self.rng.randrange(10**8):08d}"
+            digits = in_service(f"0{self.rng.choice('67')}{self.rng.randrange(10**8):08d}")
             if digits not in self.mobiles:
                 self.mobiles.add(digits)
                 style = self.rng.random()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
@@ -13,15 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from preau.account.selectors import password_errors
 from preau.directory.models import Account
+from preau.notify.phones import mobile_display, mobile_e164, mobile_is_valid
 from preau.signin.password_policy import Policy, password_policy
-
-# France first, then the overseas departments and territories whose mobiles are not +33:
-# "0692 12 34 56" typed in La Réunion is +262 692 12 34 56.
-PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
-_MOBILE_TYPES = (
-    phonenumbers.PhoneNumberType.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-)
 
 
 def wait_message(seconds: int) -> str:
@@ -36,52 +28,11 @@ def wait_message(seconds: int) -> str:
 
 
 def mobile_normalize(raw: str) -> str:
-    """A mobile number as typed (``06 12 34 56 78``, ``+33 6…``, ``0692…``) in E.164.
+    """A mobile number as typed, in E.164, by the one rule (``preau.notify.phones``).
 
     Raises ``ValidationError`` with a French message saying what to type instead.
     """
-    text = raw.strip()
-    if not text:
-        return ""
-    landline = False
-    for region in PHONE_REGIONS:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if not phonenumbers.is_valid_number(number):
-            continue
-        if phonenumbers.number_type(number) in _MOBILE_TYPES:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        landline = True
-    if landline:
-        raise ValidationError(
-            _(
-                "Ce numéro n'est pas celui d'un téléphone mobile : indiquez un numéro de "
-                "mobile (en 06 ou 07 en métropole) pour recevoir des SMS."
-            ),
-            code="not_mobile",
-        )
-    raise ValidationError(
-        _(
-            "Ce numéro de téléphone n'est pas valide : saisissez-le avec ses 10 chiffres, par "
-            "exemple 06 12 34 56 78, ou au format international, par exemple +33 6 12 34 56 78."
-        ),
-        code="invalid",
-    )
-
-
-def mobile_display(e164: str) -> str:
-    """``+33612345678`` as people read it: ``06 12 34 56 78`` (international if foreign)."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    if number.country_code == 33:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return mobile_e164(raw)
 
 
 class EmailField(forms.EmailField):
@@ -229,12 +180,20 @@ class ContactForm(forms.Form):
     )
     sms = forms.BooleanField(label=_("Recevoir aussi ces informations par SMS"), required=False)
 
+    # Said under the field when the stored number is not pre-filled (see __init__).
+    stored_mobile_dropped = _(
+        "Le numéro transmis par votre établissement, %(number)s, n'est celui d'aucun "
+        "téléphone mobile : il n'a pas été repris. Si vous le souhaitez, indiquez votre "
+        "numéro de mobile (facultatif)."
+    )
+
     def __init__(
         self,
         *args: Any,
         with_email: bool = True,
         email_required: bool = False,
         email_help: str = "",
+        stored_mobile: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -243,6 +202,19 @@ class ContactForm(forms.Form):
         else:
             self.fields["email"].required = email_required
             self.fields["email"].help_text = email_help
+        self.stored_mobile = stored_mobile
+        # A pre-filled value never blocks the page: a stored number that the field would refuse
+        # (imported before the rule of preau.notify.phones, or from a block since withdrawn) is
+        # not pre-filled, and the field says why, so that saving the page needs no correction.
+        self.stored_mobile_usable = not stored_mobile or mobile_is_valid(stored_mobile)
+        if stored_mobile:
+            self.initial["mobile"] = (
+                mobile_display(stored_mobile) if self.stored_mobile_usable else ""
+            )
+        if not self.stored_mobile_usable:
+            self.fields["mobile"].help_text = self.stored_mobile_dropped % {
+                "number": mobile_display(stored_mobile)
+            }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -276,8 +248,15 @@ class AccountContactForm(ContactForm):
 
     field_order = ("mobile", "current_password")
 
+    stored_mobile_dropped = _(
+        "Le numéro enregistré sur votre compte, %(number)s, n'est celui d'aucun téléphone "
+        "mobile : il sera retiré quand vous enregistrerez cette page. Si vous le souhaitez, "
+        "indiquez votre numéro de mobile (facultatif)."
+    )
+
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         kwargs["with_email"] = False
+        kwargs["stored_mobile"] = account.mobile
         super().__init__(*args, **kwargs)
         self.account = account
 
@@ -286,9 +265,23 @@ class AccountContactForm(ContactForm):
         """Whether the valid submission changes the mobile (adds, replaces or removes it)."""
         return self.cleaned_data.get("mobile", self.account.mobile) != self.account.mobile
 
+    @property
+    def password_needed(self) -> bool:
+        """Whether the valid submission needs the current password: a change of the mobile,
+        except the removal of a stored number that no SMS can reach and nobody proved (the
+        page did not pre-fill it: asking a password to save the preferences would block)."""
+        if not self.mobile_changes:
+            return False
+        dropped = (
+            not self.cleaned_data.get("mobile")
+            and not self.stored_mobile_usable
+            and self.account.mobile_verified_at is None
+        )
+        return not dropped
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if "mobile" in cleaned and self.mobile_changes and not cleaned.get("current_password"):
+        if "mobile" in cleaned and self.password_needed and not cleaned.get("current_password"):
             self.add_error(
                 "current_password",
                 ValidationError(

@@ -19,7 +19,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from preau.account.forms import mobile_display
 from preau.account.models import NotificationPreferences, PasswordHistory, SessionRecord
 from preau.account.signals import session_ended
 from preau.activation.email_proof import email_verification_issue
@@ -30,6 +29,7 @@ from preau.conf import preau_setting
 from preau.db import write_batch_current
 from preau.directory.models import Account
 from preau.directory.services import RevokeReason, accounts_access_revoke
+from preau.notify.phones import mobile_display, mobile_is_valid
 from preau.notify.services import message_queue
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
 
@@ -227,7 +227,9 @@ def _mobile_change_warn(
     new_masked = _mask_mobile(account.mobile) if account.mobile else ""
     key = f"{account.pk}:{now.timestamp()}"
     warned: list[str] = []
-    if old:
+    # A stored number outside the rule (imported before it) can receive no SMS: the channel
+    # would refuse it, and nobody is there to be warned.
+    if old and mobile_is_valid(old):
         message_queue(
             channel="sms",
             to=old,

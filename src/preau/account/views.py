@@ -172,7 +172,6 @@ def contact_view(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         account=account,
         initial={
-            "mobile": mobile_display(account.mobile),
             "from_establishment": preferences.from_establishment,
             "from_partners": preferences.from_partners,
             "sms": preferences.sms,
@@ -184,7 +183,7 @@ def contact_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             check = None
-            if form.mobile_changes:
+            if form.password_needed:
                 # The mobile is a recovery channel: the same check as for the e-mail address.
                 check = services.current_password_check(
                     account=account, password=data["current_password"], request=request

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from preau.account.forms import ContactForm, SetPasswordForm, mobile_display, wait_message
+from preau.account.forms import ContactForm, SetPasswordForm, wait_message
 from preau.account.selectors import notification_preferences_of
 from preau.activation import services
 from preau.activation.email_proof import LinkStatus, email_verification_check
@@ -328,9 +328,9 @@ def _contact_form(request: HttpRequest, account: Account, is_student: bool) -> C
         )
         if is_student
         else _("Elle servira à vous envoyer les informations et à retrouver votre compte."),
+        stored_mobile=account.mobile,
         initial={
             "email": account.email,
-            "mobile": mobile_display(account.mobile),
             "from_establishment": preferences.from_establishment,
             "from_partners": preferences.from_partners,
             "sms": preferences.sms,

@@ -8,7 +8,8 @@ language; whitespace is collapsed to single spaces (a template may wrap its line
 
 *Numbers* are normalised to E.164 with ``phonenumbers`` (``06 12 34 56 78`` is
 ``+33612345678``; numbers without a country code are read as French, then as those of the
-overseas departments). *Text*: one SMS segment holds 160 characters of the GSM 03.38 alphabet
+overseas departments; see ``preau.notify.phones``, which also holds the one rule for what a
+*mobile* number is). *Text*: one SMS segment holds 160 characters of the GSM 03.38 alphabet
 (7-bit; ``€ [ ] { } ^ ~ | \\`` count twice). A single character outside it (``ê``, ``ô``,
 ``ç``, ``’``, ``«``…) would turn the whole message into UCS-2, 70 characters a segment: French
 text is therefore written with the letters GSM-7 has (é è à ù ì ò É Ç…) and anything else is
@@ -42,9 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -58,6 +58,7 @@ from preau.notify.channels import (
     TransientDeliveryError,
     _base_context,
 )
+from preau.notify.phones import PHONE_REGIONS, phone_e164
 
 if TYPE_CHECKING:
     from preau.notify.models import OutboundMessage
@@ -131,28 +132,7 @@ def sms_segments(text: str) -> int:
 
 
 # --- Numbers ------------------------------------------------------------------------------------
-
-# Numbers typed without a country code: metropolitan France first, then the overseas
-# departments and territories whose mobiles are not +33 (0692… in La Réunion is +262 692…).
-PHONE_REGIONS = ("FR", "RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
-
-
-def phone_e164(raw: str) -> str:
-    """A phone number in E.164 (``+33612345678``); ``ValidationError`` if it is none."""
-    text = raw.strip()
-    regions = (None,) if text.startswith("+") else PHONE_REGIONS
-    for region in regions:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise ValidationError(
-        _("« %(number)s » n'est pas un numéro de téléphone valide.") % {"number": text[:30]},
-        code="invalid_phone",
-    )
-
+# In preau.notify.phones (the one rule for a mobile number); phone_e164 is re-exported here.
 
 # --- Backends -----------------------------------------------------------------------------------
 
@@ -365,6 +345,7 @@ class SmsChannel(Channel):
 __all__ = [
     "ConsoleBackend",
     "FileBackend",
+    "PHONE_REGIONS",
     "HttpGatewayBackend",
     "Sms",
     "SmsBackend",

@@ -22,9 +22,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from preau.directory.models import Guardianship, Membership
 from preau.directory.validators import INE_RE
+from preau.notify import phones
+from preau.notify.phones import mobile_e164
 
 STUDENTS = "students"
 GUARDIANS = "guardians"
@@ -447,26 +450,31 @@ _PROFILES = {
     "administratif": Membership.Profile.STAFF, "personnel administratif": Membership.Profile.STAFF,
 }  # fmt: skip
 
-# Overseas mobile prefixes: their numbers are not +33 in E.164.
-_OVERSEAS_MOBILE = {
-    "0690": "+590", "0691": "+590", "0694": "+594", "0696": "+596", "0697": "+596",
-    "0692": "+262", "0693": "+262", "0639": "+262",
-}  # fmt: skip
-
 
 def normalize_mobile(value: str) -> str | None:
-    """A mobile number in E.164 (``+33612345678``), or None when it is not one."""
-    digits = re.sub(r"[\s.\-()/]", "", value)
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if re.fullmatch(r"0[67]\d{8}", digits):
-        prefix = _OVERSEAS_MOBILE.get(digits[:4], "+33")
-        return prefix + digits[1:]
-    if re.fullmatch(r"\+33[67]\d{8}", digits):
-        return digits
-    if re.fullmatch(r"\+(?!33)[1-9]\d{7,14}", digits):
-        return digits
-    return None
+    """A mobile number in E.164 (``+33612345678``) by the one rule of
+    ``preau.notify.phones`` (the forms' rule too), or None when it is not one."""
+    try:
+        return mobile_e164(value) or None
+    except ValidationError:
+        return None
+
+
+# What an import says of a number outside the rule, by the rule's reason.
+_MOBILE_PROBLEMS = {
+    phones.INVALID: _lazy(
+        "« %(value)s » n'est pas un numéro de téléphone mobile (ex. 06 12 34 56 78)."
+    ),
+    phones.NOT_MOBILE: _lazy(
+        "« %(value)s » n'est pas un numéro de téléphone mobile (un fixe ?) : indiquez un "
+        "mobile, en 06 ou 07, ou laissez la case vide."
+    ),
+    phones.UNASSIGNED: _lazy(
+        "« %(value)s » n'est attribué à aucun téléphone mobile (en métropole, les mobiles "
+        "commencent par 06 ou 07, jamais par 070, 071 ou 072) : corrigez-le ou laissez la case "
+        "vide."
+    ),
+}
 
 
 _POSTAL_RE = re.compile(r"^[0-9A-Z][0-9A-Z \-]{1,9}$")
@@ -782,17 +790,11 @@ def _check_guardian(raw: dict[str, str], errors: Errors, today: dt.date) -> dict
     mobile = raw.get("mobile", "")
     values["mobile"] = ""
     if mobile:
-        normalized = normalize_mobile(mobile)
-        if normalized is None:
-            errors.append(
-                (
-                    "mobile",
-                    _("« %(value)s » n'est pas un numéro de téléphone mobile (ex. 06 12 34 56 78).")
-                    % {"value": mobile},
-                )
-            )
-        else:
-            values["mobile"] = normalized
+        try:
+            values["mobile"] = mobile_e164(mobile)
+        except ValidationError as exc:
+            problem = _MOBILE_PROBLEMS.get(str(exc.code), _MOBILE_PROBLEMS[phones.INVALID])
+            errors.append(("mobile", str(problem) % {"value": mobile}))
     postal_code = raw.get("postal_code", "").upper()
     if postal_code and not _POSTAL_RE.match(postal_code):
         errors.append(
