@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["demo"]:
         # The demo serves plain HTTP on the loopback: cookies can't require TLS there.
         os.environ.setdefault("PREAU_SECURE_COOKIES", "0")
+        # Before the settings are read: mail and SMS delivered in-process, shown in the
+        # terminal and on /demo/messages (settings.py, preau.demo).
+        os.environ["PREAU_DEMO"] = "1"
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["preau", *args])

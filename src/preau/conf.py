@@ -16,6 +16,10 @@ DEFAULTS: dict[str, Any] = {
     "ENT_NAME": "Préau",
     # Public address of the ENT, printed on letters and in their QR code.
     "PUBLIC_URL": "http://127.0.0.1:8000",
+    # The demonstration (``preau demo`` turns it on; NEVER in production): mail and SMS are
+    # delivered in-process to the terminal and kept, bodies included, for the page of the
+    # messages sent (/demo/messages, a 404 otherwise) that a banner links from every page.
+    "DEMO": False,
     # An activation code, and the account waiting for it, lives this many days.
     "ACTIVATION_DAYS": 92,
     # A never-activated account is deleted this many days after its creation.

@@ -219,9 +219,18 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- The demonstration ---------------------------------------------------------------------
+# `preau demo` sets PREAU_DEMO=1 (never set it in production): mail and SMS are delivered in the
+# server's own process (no `preau worker` needed), written to the terminal and kept, bodies
+# included, for the page of the messages sent (/demo/messages; see preau.demo). EMAIL_URL,
+# PREAU_SMS_BACKEND and PREAU_TASKS_BACKEND still win when they are set.
+DEMO = env.bool("PREAU_DEMO", default=False)
+
 # --- Mail ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if DEMO and "EMAIL_URL" not in os.environ:
+    EMAIL_BACKEND = "preau.demo.backends.TerminalEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Préau <ne-pas-repondre@preau.invalid>")
 # A hung SMTP server must not hold a worker: the outbox retries later (see preau.notify).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -232,7 +241,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # keeps its own state, so a task backend that loses a task loses no message.
 TASKS = {
     "default": {
-        "BACKEND": env.str("PREAU_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "BACKEND": env.str(
+            "PREAU_TASKS_BACKEND",
+            # The demo delivers as soon as the request's transaction commits, in-process.
+            default="django_tasks.backends.immediate.ImmediateBackend"
+            if DEMO
+            else "django_tasks_db.DatabaseBackend",
+        ),
     }
 }
 
@@ -276,7 +291,10 @@ PREAU = {
     # Recovery and SMS (preau.recovery, preau.notify.sms): see docs/recovery.md.
     "RECOVERY_LINK_MINUTES": env.int("PREAU_RECOVERY_LINK_MINUTES", default=60),
     "RECOVERY_CODE_MINUTES": env.int("PREAU_RECOVERY_CODE_MINUTES", default=10),
-    "SMS_BACKEND": env.str("PREAU_SMS_BACKEND", default="console"),
+    "SMS_BACKEND": env.str(
+        "PREAU_SMS_BACKEND", default="preau.demo.backends.TerminalSmsBackend" if DEMO else "console"
+    ),
+    "DEMO": DEMO,
     "SMS_FILE_PATH": env.str("PREAU_SMS_FILE_PATH", default=""),
     "SMS_SENDER": env.str("PREAU_SMS_SENDER", default=""),
     "SMS_HTTP": {

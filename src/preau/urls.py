@@ -16,6 +16,8 @@ urlpatterns = [
     path("mon-compte/", include("preau.account.urls")),
     path("console/", include("preau.console.urls")),
     path("operateur/", admin.site.urls),
+    # The demo's page of the messages sent: a 404 unless PREAU["DEMO"] (preau.demo.views).
+    path("demo/", include("preau.demo.urls")),
     # OpenID Connect: /.well-known/openid-configuration and /oidc/… (preau.sso.oidc).
     path("", include("preau.sso.oidc.urls")),
 ]

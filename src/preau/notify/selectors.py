@@ -33,3 +33,8 @@ def outbox_summary() -> OutboxSummary:
 def outbound_messages_for_account(*, account_id: int) -> list[OutboundMessage]:
     """An account's messages, newest first (support: "did the mail leave?")."""
     return list(OutboundMessage.objects.filter(account_id=account_id).order_by("-created_at")[:50])
+
+
+def outbound_messages_latest(*, limit: int = 30) -> list[OutboundMessage]:
+    """The last messages queued, newest first (the demo's page of the messages sent)."""
+    return list(OutboundMessage.objects.order_by("-created_at", "-id")[:limit])

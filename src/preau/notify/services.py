@@ -166,15 +166,16 @@ def outbound_message_deliver(*, message_id: int) -> str:
         # retry with back-off, so that fixing the cause is enough.
         logger.exception("Unexpected error while delivering outbound message %s", message_id)
         return _record_failure(held, message, f"{type(exc).__name__}: {exc}", permanent=False)
+    # The bodies may hold live secrets; the recipient has them now. The demo keeps them: its
+    # page of the messages sent (preau.demo) is where a person trying Préau reads them.
+    cleared = {} if preau_setting("DEMO") else {"body_text": "", "body_html": ""}
     updated = held.update(
         status=Status.SENT,
         sent_at=timezone.now(),
         last_error="",
         claimed_at=None,
         claim_token="",
-        # The bodies may hold live secrets; the recipient has them now.
-        body_text="",
-        body_html="",
+        **cleared,
     )
     if updated != 1:  # only if the claim lease is shorter than one send
         logger.warning("Outbound message %s was sent after its claim expired", message_id)

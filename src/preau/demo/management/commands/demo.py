@@ -1,8 +1,16 @@
 """``preau demo``: migrate, load the demo school through the real importer, print how to sign in,
-and serve on 127.0.0.1:8000."""
+and serve on 127.0.0.1:8000.
+
+The server runs in demo mode (``PREAU_DEMO=1``, set by the ``preau`` script before the settings
+are read, and again here for the server process this command becomes): mail and SMS are
+delivered in the server's own process as soon as the request that sends them commits (the
+Django Tasks "immediate" backend: no ``preau worker`` to start), written to this terminal, and
+listed on the page of the messages sent that every page's demo banner links to.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management import call_command
@@ -12,6 +20,7 @@ from django.urls import reverse
 from preau.conf import preau_setting
 from preau.demo.services import demo_load
 from preau.directory.activation_codes import activation_code_display
+from preau.notify.services import outbound_message_sweep
 
 
 class Command(BaseCommand):
@@ -44,6 +53,15 @@ class Command(BaseCommand):
         for login, who, code in credentials.activation_codes:
             shown = activation_code_display(code)
             out(f"  première connexion ({who}) : {login} / code d'activation {shown}")
+        out(
+            "\nCourriels et SMS : rien ne part vraiment ; ils s'affichent dans ce terminal et "
+            f"sur {base}{reverse('demo:messages')}"
+        )
         out(f"\nSanté : {base}{reverse('healthz')} et {base}{reverse('readyz')}\n")
+        if preau_setting("DEMO"):
+            # What an earlier run left in the outbox (a server stopped mid-way) goes out now.
+            outbound_message_sweep()
         if not options["no_serve"]:
+            # The server this command becomes reads its settings again: in demo mode.
+            os.environ["PREAU_DEMO"] = "1"
             call_command("serve", bind=options["bind"])
