@@ -69,6 +69,22 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Where to get help, printed on letters and pages.
     "HELP_TEXT": "En cas de difficulté, adressez-vous au secrétariat de votre établissement.",
+    # --- Who runs the ENT (base.html's header and footer, the footer's pages) ---
+    # The organisation that runs the deployment (a région, a département, an académie, a
+    # school…), named in the footer and the default legal notice; empty: not named.
+    "OPERATOR_NAME": "",
+    # Its logo in the header and the footer: an address (https://…, or a path such as
+    # /static/…) or the name of a static file; empty: no logo. Its text alternative is
+    # OPERATOR_NAME, so the logo should show that name.
+    "OPERATOR_LOGO": "",
+    # True only for a service of the State: the header and the footer then show the State's
+    # "République française" block and the footer the State's sites (info.gouv.fr…), as the
+    # design system reserves them to the State. Most ENTs are run by régions or départements.
+    "STATE_SERVICE": False,
+    # Seconds a process keeps the accessibility statement's conformity level (the footer's
+    # "Accessibilité : …") before reading it again; a change in the admin clears it at once
+    # in the shared cache.
+    "SITE_PAGES_CACHE_SECONDS": 300,
     # --- Outbox (preau.notify) ---
     # Delivery channels: name -> dotted path of a preau.notify.channels.Channel subclass.
     "NOTIFY_CHANNELS": {

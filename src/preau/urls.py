@@ -21,3 +21,8 @@ urlpatterns = [
     # OpenID Connect: /.well-known/openid-configuration and /oidc/… (preau.sso.oidc).
     path("", include("preau.sso.oidc.urls")),
 ]
+
+# 400 and 500 from the settings alone (no request context, no database): see preau.errors.
+# 403 and 404 are Django's own handlers, with the templates 403.html and 404.html.
+handler400 = "preau.errors.bad_request"
+handler500 = "preau.errors.server_error"

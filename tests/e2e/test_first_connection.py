@@ -93,11 +93,11 @@ def submit(page: Any, form: str) -> None:
 
 
 def header_links(page: Any) -> list[str]:
-    """The links and buttons a person sees in the page's header, by their visible text."""
+    """The name, links and buttons a person sees in the page's header, by their visible text."""
     tools = page.locator("header .fr-header__tools-links")
     return [
         " ".join(item.inner_text().split())
-        for item in tools.locator("a, button, span.fr-btn").all()
+        for item in tools.locator(".preau-header__user, a, button").all()
         if item.is_visible()
     ]
 

@@ -35,9 +35,7 @@ def choice_links(body: str) -> list[tuple[str, str, bool]]:
     import re
 
     nav = body.split('id="wayf"', 1)[1].split("</nav>", 1)[0]
-    links = re.findall(
-        r'<a class="fr-btn[^"]*" href="([^"]*)"( aria-current="true")?>([^<]*)</a>', nav
-    )
+    links = re.findall(r'<a class="fr-tag" href="([^"]*)"( aria-current="true")?>([^<]*)</a>', nav)
     return [(label, href, bool(current)) for href, current, label in links]
 
 

@@ -1,5 +1,6 @@
 """The operator's pages for the registry (Django admin at /operateur/): categories, services
-and their addresses. Patterns are checked when saved (see preau.portal.patterns)."""
+and their addresses (patterns are checked when saved, see preau.portal.patterns); and the
+footer's pages (legal notice, accessibility statement, personal data, help)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from preau.directory.models import Membership
-from preau.portal.models import Category, Service, ServicePattern
+from preau.portal.models import Category, Service, ServicePattern, SitePage
+from preau.portal.selectors import site_page_default_text
+from preau.portal.services import site_page_save
 
 
 @admin.register(Category)
@@ -62,3 +65,25 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: Any) -> Any:
         return super().get_queryset(request).select_related("category")
+
+
+@admin.register(SitePage)
+class SitePageAdmin(admin.ModelAdmin):
+    """The footer's pages. A page not written yet shows its default text; adding it starts
+    from that text (``?kind=accessibilite`` on the add page), to adapt rather than retype."""
+
+    list_display = ("__str__", "title", "conformity", "updated_at")
+    fields = ("kind", "title", "body", "conformity")
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        return ("kind",) if obj is not None else ()
+
+    def get_changeform_initial_data(self, request: Any) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        kind = initial.get("kind")
+        if kind in SitePage.Kind.values and not initial.get("body"):
+            initial["body"] = site_page_default_text(kind=str(kind))
+        return initial
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        site_page_save(actor=request.user, page=obj, request=request)

@@ -176,3 +176,57 @@ class ServicePattern(models.Model):
 
     def matches(self, url: str) -> bool:
         return patterns.pattern_matches(self.kind, self.value, url)
+
+
+class SitePage(models.Model):
+    """A page of the footer written by the operator (admin at /operateur/): the legal notice,
+    the accessibility statement, the personal data page and the help page. Until the operator
+    writes one, :mod:`preau.portal.site_pages` shows a default text."""
+
+    class Kind(models.TextChoices):
+        LEGAL_NOTICE = "mentions-legales", _("Mentions légales")
+        ACCESSIBILITY = "accessibilite", _("Accessibilité")
+        PERSONAL_DATA = "donnees-personnelles", _("Données personnelles")
+        HELP = "aide", _("Aide")
+
+    class Conformity(models.TextChoices):
+        # RGAA: the footer says "Accessibilité : totalement / partiellement / non conforme";
+        # without an audit the service is "non conforme".
+        FULL = "totalement", _("totalement conforme")
+        PARTIAL = "partiellement", _("partiellement conforme")
+        NONE = "non", _("non conforme")
+
+    kind = models.CharField(_("page"), max_length=30, choices=Kind.choices, unique=True)
+    title = models.CharField(
+        _("titre"),
+        max_length=200,
+        blank=True,
+        help_text=_("Vide : le titre habituel de la page (« Mentions légales »…)."),
+    )
+    body = models.TextField(
+        _("texte"),
+        help_text=_(
+            "Texte simple : une ligne vide sépare deux paragraphes ; une ligne commençant par "
+            "« ## » est un intertitre, par « - » un élément de liste ; les adresses https://… "
+            "deviennent des liens."
+        ),
+    )
+    conformity = models.CharField(
+        _("état de conformité au RGAA"),
+        max_length=15,
+        choices=Conformity.choices,
+        default=Conformity.NONE,
+        help_text=_(
+            "Page « Accessibilité » seulement : affiché dans le pied de page de chaque page. "
+            "Sans audit, le service est « non conforme »."
+        ),
+    )
+    updated_at = models.DateTimeField(_("mise à jour"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("page du pied de page")
+        verbose_name_plural = _("pages du pied de page")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return str(self.Kind(self.kind).label)

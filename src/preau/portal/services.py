@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
 from preau.audit.services import audit_record
 from preau.directory.models import Establishment
-from preau.portal.models import Category, Service, ServicePattern
-from preau.portal.selectors import ESTABLISHMENT_SESSION_KEY, establishments_of
+from preau.portal.models import Category, Service, ServicePattern, SitePage
+from preau.portal.selectors import (
+    CONFORMITY_CACHE_KEY,
+    ESTABLISHMENT_SESSION_KEY,
+    establishments_of,
+)
 
 
 def establishment_choose(
@@ -51,3 +56,22 @@ def demo_service_register(*, base_url: str = DEMO_SERVICE_URL) -> Service:
         )
         audit_record(action="portal.service.register", actor=None, data={"service": service.slug})
     return service
+
+
+def site_page_save(*, actor: Any, page: SitePage, request: Any = None) -> SitePage:
+    """Save a footer page written by the operator (the admin's form checked its fields),
+    audited; every process states the new conformity level in its footer at once (shared
+    cache) or within SITE_PAGES_CACHE_SECONDS (local-memory cache)."""
+    with transaction.atomic():
+        page.save()
+        audit_record(
+            action="site_page.update",
+            actor=actor,
+            request=request,
+            data={"page": page.kind, "conformity": page.conformity},
+        )
+        # Now (this request reads its own write) and after the commit (another request may
+        # have cached the old value meanwhile).
+        cache.delete(CONFORMITY_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(CONFORMITY_CACHE_KEY))
+    return page

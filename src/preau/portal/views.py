@@ -13,6 +13,7 @@ from preau.portal.selectors import (
     establishment_current,
     establishments_of,
     memberships_current,
+    site_page_get,
     tiles_for,
 )
 from preau.portal.services import establishment_choose
@@ -46,3 +47,10 @@ def portal_choose(request: HttpRequest) -> HttpResponse:
             request, _("Vous êtes sur le portail de %(name)s.") % {"name": chosen.name}
         )
     return redirect("home")
+
+
+def site_page(request: HttpRequest, kind: str) -> HttpResponse:
+    """A footer page (legal notice, accessibility, personal data, help): open to everyone,
+    signed in or not, during a first connection too (see preau.portal.urls)."""
+    page = site_page_get(kind=kind)
+    return render(request, "portal/site_page.html", {"page": page})
