@@ -206,11 +206,14 @@ DEFAULTS: dict[str, Any] = {
     # (used in ``/connexion?selection=<code>`` and remembered in a cookie), ``label``, and
     # optionally ``hint`` (under the identifier field), ``password_hint``, ``description``
     # and ``url``: a choice with a ``url`` is an identity source elsewhere (EduConnect, an
-    # academic IdP…) shown as a button leading there. Empty list: no choices, the form alone.
+    # academic IdP…) shown as a button leading there; ``profiles``: the membership profiles
+    # it is for (the credential letters tell their reader which choice to make, in its
+    # words). Empty list: no choices, the form alone.
     "SIGNIN_CHOICES": [
         {
             "code": "eleve-parent",
             "label": _("Élève ou parent"),
+            "profiles": ["eleve", "responsable"],
             "hint": _(
                 "Il figure sur le courrier remis par l'établissement, par exemple jean.dupont."
             ),
@@ -218,16 +221,19 @@ DEFAULTS: dict[str, Any] = {
         {
             "code": "enseignant",
             "label": _("Enseignant"),
+            "profiles": ["enseignant"],
             "hint": _("L'identifiant de votre compte, par exemple marie.curie."),
         },
         {
             "code": "personnel",
             "label": _("Personnel non enseignant"),
+            "profiles": ["personnel"],
             "hint": _("L'identifiant de votre compte, par exemple marie.curie."),
         },
         {
             "code": "autres",
             "label": _("Autres comptes et invités"),
+            "profiles": ["invite"],
             "hint": _("L'identifiant qui vous a été communiqué."),
         },
     ],

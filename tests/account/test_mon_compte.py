@@ -283,7 +283,7 @@ def test_sessions_are_listed_and_signing_out_everywhere_else_ends_them(
     )
     page = html(client_in.get("/mon-compte/sessions"))
     assert "Safari sur iPhone" not in page
-    assert "Aucune autre session n'est ouverte." in page
+    assert "Aucune autre session n’est ouverte." in page
 
 
 def test_signing_out_closes_the_record(client_in: Client, person: Account) -> None:

@@ -111,7 +111,7 @@ def test_a_guardians_grouped_page_applies_every_step_at_once_then_the_charter(
     page = follow(client, "/")
     assert page.url == GROUP_URL
     assert step_of(page.html) == (1, 3)
-    assert "Étape suivante :</span> Charte d&#x27;utilisation" in page.html
+    assert "Étape suivante :</span> Charte d’utilisation" in page.html
     for field in ('name="password"', 'name="birth_date"', 'name="email"', 'id="password-rules"'):
         assert field in page.html
     assert "Léa Bernard" in page.html

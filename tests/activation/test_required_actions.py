@@ -90,10 +90,18 @@ def test_a_new_charter_version_is_accepted_before_anything_else(
     charter_version_publish(actor=None, version=version)
     page = follow(client, "/mon-compte/")
     assert page.url == "/premiere-connexion/charte"
-    assert "La charte d'utilisation a changé" in page.html
+    # The first charter ever published is not "a new version" (issue 12, part 10).
+    assert "a changé" not in page.html and "nouvelle version" not in page.html
     assert "Étape" not in page.html  # a single step: no progress bar
     client.post(page.url, {"accept": "on"})
     assert follow(client, "/mon-compte/").url == "/mon-compte/"
+    # The second is: the person accepted the first.
+    version = charter_version_create(actor=None, title="Charte", body="Version 2.")
+    charter_version_publish(actor=None, version=version)
+    page = follow(client, "/mon-compte/")
+    assert page.url == "/premiere-connexion/charte"
+    assert "La charte d’utilisation a changé" in page.html
+    assert "Une nouvelle version de la charte" in page.html
 
 
 def test_an_accepted_charter_is_not_asked_again_until_a_new_version(

@@ -330,7 +330,7 @@ def test_a_new_charter_version_is_accepted_at_the_next_sign_in(
 
     signin(page, "claire.martin", "Tournesol#42", next="/mon-compte/")
     assert page.url == url("/premiere-connexion/charte")
-    assert page.inner_text("h1") == "La charte d'utilisation a changé"
+    assert page.inner_text("h1") == "La charte d’utilisation a changé"
     assert "Article 3." in page.inner_text("main")
     axe(page, "new charter version")
     tick(page, "id_accept")

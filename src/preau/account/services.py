@@ -88,6 +88,9 @@ def account_password_set(
         # The session stays valid with the new hash (Django ties sessions to the password).
         update_session_auth_hash(request, account)
         request.session.pop(PASSWORD_CHANGE_SESSION_KEY, None)
+        # Django gave the session a new key: its record follows, or "Sessions ouvertes" would
+        # no longer list the very session the person is using.
+        session_record_rekey(old_key=keep, new_key=request.session.session_key)
 
 
 class CheckOutcome(enum.Enum):
@@ -437,6 +440,14 @@ def session_record_open(*, account: Account, request: HttpRequest) -> SessionRec
             [record], update_conflicts=True, unique_fields=["session_key"], update_fields=updated
         )
     return record
+
+
+def session_record_rekey(*, old_key: str | None, new_key: str | None) -> None:
+    """The record of a session whose key Django changed (``cycle_key``) follows the new key."""
+    if old_key and new_key and old_key != new_key:
+        SessionRecord.objects.filter(session_key=old_key, ended_at__isnull=True).update(
+            session_key=new_key
+        )
 
 
 def session_record_close(*, session_key: str | None, reason: str) -> None:

@@ -10,6 +10,7 @@ code calls it before issuing a ticket or a code (then sends the browser to
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -116,22 +117,23 @@ def account_profiles(account: Account) -> set[str]:
 def required_actions_configured(account: Account) -> list[str]:
     """The actions configured for this person, in order: the steps of the first profile (in
     the configuration's order) they hold, then the other profiles' remaining steps."""
-    config = required_actions_config()
-    profiles = account_profiles(account)
-    chosen = [p for p in config if p in profiles] or [DEFAULT_PROFILE]
-    actions: list[str] = []
-    for profile in chosen:
-        actions.extend(a for a in config.get(profile, []) if a not in actions)
-    return actions
+    return [a for group in required_actions_steps(account) for a in group]
 
 
 def required_actions_steps(account: Account) -> list[tuple[str, ...]]:
     """The configured steps for this person, each a tuple of the actions shown on one page, in
     the order of :func:`required_actions_configured` (another profile's remaining actions keep
     their grouping, without the actions already placed)."""
+    return required_actions_steps_for(account_profiles(account))
+
+
+def required_actions_steps_for(profiles: Iterable[str]) -> list[tuple[str, ...]]:
+    """The configured steps of someone holding ``profiles`` (see
+    :func:`required_actions_steps`): what the credential letters announce, for many people
+    at once, without reading their memberships again."""
     config = required_actions_steps_config()
-    profiles = account_profiles(account)
-    chosen = [p for p in config if p in profiles] or [DEFAULT_PROFILE]
+    held = set(profiles)
+    chosen = [p for p in config if p in held] or [DEFAULT_PROFILE]
     placed: set[str] = set()
     steps: list[tuple[str, ...]] = []
     for profile in chosen:
@@ -194,6 +196,14 @@ def charter_accepted(account: Account, version_id: int) -> bool:
     return CharterAcceptance.objects.filter(account=account, version_id=version_id).exists()
 
 
+def charter_accepted_before(account: Account, version: CharterVersion) -> bool:
+    """Whether the account accepted an earlier version than ``version``: only then has the
+    charter "changed" for them (a first charter published after their activation has not)."""
+    return CharterAcceptance.objects.filter(
+        account=account, version__number__lt=version.number
+    ).exists()
+
+
 # --- Birth date ---------------------------------------------------------------------------------
 
 
@@ -243,6 +253,55 @@ def birth_date_subject(account: Account, journey: ActivationJourney | None) -> A
         # Neither student nor guardian (staff…) but the school gave a birth date: their own.
         return account
     return None
+
+
+def birth_date_asked(account_ids: Iterable[int]) -> set[int]:
+    """Of ``account_ids``, those whose first connection (with a new code: a fresh journey) asks
+    a birth date, by the rules of :func:`birth_date_subject`, in three queries whatever their
+    number: a student with a known birth date; anyone with a current child whose birth date is
+    known; someone neither (staff…) whose own birth date is known."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return set()
+    students = set(
+        Membership.objects.filter(
+            _current_q(),
+            account_id__in=ids,
+            profile=Membership.Profile.STUDENT,
+            account__birth_date__isnull=False,
+        ).values_list("account_id", flat=True)
+    )
+    parents = set(
+        Guardianship.objects.filter(
+            _current_q(), guardian_id__in=ids, student__birth_date__isnull=False
+        ).values_list("guardian_id", flat=True)
+    )
+    ever_guardians = set(
+        Guardianship.objects.filter(guardian_id__in=ids).values_list("guardian_id", flat=True)
+    )
+    own = set(
+        Account.objects.filter(pk__in=ids, birth_date__isnull=False).values_list("pk", flat=True)
+    )
+    return students | parents | (own - ever_guardians)
+
+
+def first_connection_steps(*, profiles: Iterable[str], birth_date: bool) -> list[tuple[str, ...]]:
+    """The pages a person holding ``profiles`` goes through at a first connection started with
+    a new activation code, as :func:`required_actions_pending` will ask them: the configured
+    steps, without the charter when none is published and without the birth date when
+    ``birth_date`` is false (see :func:`birth_date_asked`). VERIFY_EMAIL stays when configured:
+    required (``EMAIL_PROOF_REQUIRED``) or offered once an address is given."""
+    skipped = set()
+    if charter_current_id() is None:
+        skipped.add(Action.ACCEPT_CHARTER.value)
+    if not birth_date:
+        skipped.add(Action.CONFIRM_BIRTH_DATE.value)
+    steps = []
+    for group in required_actions_steps_for(profiles):
+        kept = tuple(a for a in group if a not in skipped)
+        if kept:
+            steps.append(kept)
+    return steps
 
 
 # --- E-mail proof -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -47,6 +47,7 @@ from preau.activation.selectors import (
     account_profiles,
     action_group,
     birth_date_blocked,
+    charter_accepted_before,
     charter_current,
     email_proof_required,
     email_verification_latest,
@@ -56,6 +57,7 @@ from preau.activation.selectors import (
     required_actions_planned,
     required_actions_steps,
 )
+from preau.activation.steps import GROUP_TITLE, STEP_TITLES
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account, Membership
@@ -69,17 +71,6 @@ STEP_URLS = {
     Action.UPDATE_CONTACT: "activation:contact",
     Action.VERIFY_EMAIL: "activation:email",
 }
-STEP_TITLES = {
-    Action.ACCEPT_CHARTER: gettext_lazy("Charte d'utilisation"),
-    Action.UPDATE_PASSWORD: gettext_lazy("Choix du mot de passe"),
-    Action.CONFIRM_BIRTH_DATE: gettext_lazy("Date de naissance"),
-    Action.UPDATE_CONTACT: gettext_lazy("Coordonnées"),
-    Action.VERIFY_EMAIL: gettext_lazy("Confirmation de l'adresse électronique"),
-}
-
-# The title of a page that groups several steps (``PREAU["REQUIRED_ACTIONS"]``).
-GROUP_TITLE = gettext_lazy("Votre compte")
-
 View = Callable[..., HttpResponse]
 
 
@@ -199,7 +190,7 @@ def charter_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.charter_accept(actor=account, account=account, version=version, request=request)
         return _continue()
-    renewed = account.state == Account.State.ACTIVE
+    renewed = charter_accepted_before(account, version)
     context = {
         **_step_context(request, Action.ACCEPT_CHARTER, pending),
         "form": form,

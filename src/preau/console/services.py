@@ -24,7 +24,7 @@ from preau.audit.services import audit_record
 from preau.conf import preau_setting
 from preau.console.models import PENDING_IMPORT_LIFETIME, PendingImport
 from preau.directory.models import Account, Establishment
-from preau.provisioning.imports import ImportReport, import_run
+from preau.provisioning.imports import ImportChange, ImportReport, import_run
 from preau.request_limits import megabytes
 
 
@@ -51,12 +51,34 @@ def report_to_dict(report: ImportReport) -> dict[str, Any]:
             for p in report.problems
         ],
         "changes": [
-            {"action": c.action, "login": c.login, "name": c.name, "detail": c.detail}
             # The importer lists the first changes only; the counts say the rest.
+            _change_to_dict(c)
             for c in report.changes
         ],
         "changes_total": report.created + report.updated + report.ended,
+        # Risky changes, shown apart and confirmed on purpose (see needs_review).
+        "identity_changes": report.identity_changes,
+        "homonyms": report.homonyms,
+        "flagged": [_change_to_dict(c) for c in report.flagged],
+        "needs_review": bool(report.identity_changes or report.homonyms),
     }
+
+
+def _change_to_dict(change: ImportChange) -> dict[str, Any]:
+    return {
+        "action": change.action,
+        "login": change.login,
+        "name": change.name,
+        "detail": change.detail,
+        "identity": [{"field": i.field, "old": i.old, "new": i.new} for i in change.identity],
+        "homonym": change.homonym,
+    }
+
+
+def needs_review(report: dict[str, Any]) -> bool:
+    """Whether a report (a preview) holds identity changes or new homonyms, which the
+    administrator must say they checked before the import is written."""
+    return bool(report.get("identity_changes") or report.get("homonyms"))
 
 
 def pending_import_purge(*, now: Any = None) -> int:
@@ -157,9 +179,13 @@ def pending_import_confirm(
     actor: Account,
     establishment: Establishment,
     pending_import_id: UUID | str,
+    identity_checked: bool = False,
     request: HttpRequest | None = None,
 ) -> PendingImport:
-    """Write a previewed import, once. The row lock makes a double confirmation a no-op error."""
+    """Write a previewed import, once. The row lock makes a double confirmation a no-op error.
+
+    A preview that flagged identity changes or new homonyms is written only when the
+    administrator says they checked them (``identity_checked``)."""
     try:
         pending = PendingImport.objects.select_for_update().get(
             pk=pending_import_id, establishment=establishment
@@ -177,6 +203,14 @@ def pending_import_confirm(
         raise ValidationError(
             _("L'aperçu a expiré : déposez de nouveau le fichier pour l'importer."),
             code="expired",
+        )
+    if needs_review(pending.preview) and not identity_checked:
+        raise ValidationError(
+            _(
+                "Relisez les changements d’identité et les homonymes signalés, puis cochez "
+                "« J’ai vérifié les changements d’identité » pour confirmer l’import."
+            ),
+            code="identity_unchecked",
         )
     data = bytes(pending.data)
     if hashlib.sha256(data).hexdigest() != pending.sha256:

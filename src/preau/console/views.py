@@ -231,6 +231,17 @@ def import_detail(request: HttpRequest, establishment: Establishment, pk: UUID) 
         )
     except PendingImport.DoesNotExist as exc:
         raise Http404(_("Import introuvable.")) from exc
+    return _import_page(request, establishment, pending)
+
+
+def _import_page(
+    request: HttpRequest,
+    establishment: Establishment,
+    pending: PendingImport,
+    *,
+    review_error: str = "",
+) -> HttpResponse:
+    """The preview of an import (before its confirmation) or its result (after)."""
     report = pending.result or pending.preview
     return _render(
         request,
@@ -242,7 +253,10 @@ def import_detail(request: HttpRequest, establishment: Establishment, pk: UUID) 
             "report": report,
             "is_result": pending.result is not None,
             "can_confirm": services.can_confirm(pending),
+            "needs_review": services.needs_review(report),
+            "review_error": review_error,
         },
+        status=400 if review_error else 200,
     )
 
 
@@ -250,7 +264,9 @@ def import_detail(request: HttpRequest, establishment: Establishment, pk: UUID) 
 @console_page
 def import_confirm(request: HttpRequest, establishment: Establishment, pk: UUID) -> HttpResponse:
     try:
-        pending_import_get(actor=_actor(request), establishment=establishment, pending_import_id=pk)
+        pending = pending_import_get(
+            actor=_actor(request), establishment=establishment, pending_import_id=pk
+        )
     except PendingImport.DoesNotExist as exc:
         raise Http404(_("Import introuvable.")) from exc
     try:
@@ -258,9 +274,13 @@ def import_confirm(request: HttpRequest, establishment: Establishment, pk: UUID)
             actor=_actor(request),
             establishment=establishment,
             pending_import_id=pk,
+            identity_checked=request.POST.get("identity_checked") == "1",
             request=request,
         )
     except ValidationError as exc:
+        if getattr(exc, "code", None) == "identity_unchecked":
+            # The preview again, the box to tick in error beside the button.
+            return _import_page(request, establishment, pending, review_error=exc.messages[0])
         for message in exc.messages:
             messages.error(request, message)
     else:

@@ -24,6 +24,7 @@ from preau.console.views import _actor, _render, console_page
 from preau.directory import selectors as directory_selectors
 from preau.directory.models import Account, Establishment
 from preau.directory.scope import ConsoleAction, scope_refusal
+from preau.french import de
 from preau.recovery import selectors, services
 from preau.recovery.forms import ReissueForm
 from preau.recovery.models import HelpRequest
@@ -237,7 +238,8 @@ def account_deactivate(
         else:
             messages.success(
                 request,
-                _("Le compte de %(name)s est désactivé.") % {"name": account.get_full_name()},
+                _("Le compte %(of_name)s est désactivé.")
+                % {"of_name": de(account.get_full_name())},
             )
         return _detail(establishment, account)
     return _render(
@@ -268,8 +270,8 @@ def account_reactivate(
     else:
         messages.success(
             request,
-            _("Le compte de %(name)s est réactivé : son mot de passe fonctionne de nouveau.")
-            % {"name": account.get_full_name()},
+            _("Le compte %(of_name)s est réactivé : son mot de passe fonctionne de nouveau.")
+            % {"of_name": de(account.get_full_name())},
         )
     return _detail(establishment, account)
 
@@ -289,7 +291,7 @@ def account_throttles_lift(
         return _refused(request, establishment, account, exc)
     messages.success(
         request,
-        _("Les blocages de %(name)s sont levés : il peut réessayer tout de suite.")
-        % {"name": account.get_full_name()},
+        _("Les blocages %(of_name)s sont levés : il peut réessayer tout de suite.")
+        % {"of_name": de(account.get_full_name())},
     )
     return _detail(establishment, account)

@@ -1514,9 +1514,8 @@ def import_run(
         report.changes = [_change(p, action) for p, action in changed[:PREVIEW_LIMIT]]
         report.identity_changes = sum(1 for p in plan.people if p.identity)
         report.homonyms = sum(1 for p in plan.people if p.homonym)
-        report.flagged = [
-            _change(p, action) for p, action in changed if p.identity or p.homonym
-        ][:FLAGGED_LIMIT]
+        flagged = [(p, action) for p, action in changed if p.identity or p.homonym]
+        report.flagged = [_change(p, action) for p, action in flagged[:FLAGGED_LIMIT]]
 
     if dry_run:
         plan = plan_now()

@@ -1,7 +1,13 @@
 """Credential letters: one A4 page per person, drawn with reportlab.
 
-This module only draws: it takes plain :class:`Letter` values (built and, for pending accounts,
+This module draws: it takes plain :class:`Letter` values (built and, for pending accounts,
 given a fresh activation code by ``provisioning.services.letters_generate``) and returns the PDF.
+
+What a letter tells of the first connection comes from the configuration the pages follow
+(:func:`letter_journeys`): the sign-in choice to make (``PREAU["SIGNIN_CHOICES"]``, with the
+sign-in page's label), then the pages of that person's profile (``PREAU["REQUIRED_ACTIONS"]``,
+each named with its page's title), without the charter when none is published, without the
+birth date when none will be asked, with the e-mail confirmation when the deployment has it.
 
 Fonts. A school prints whatever names its administration typed: "Łukasz", "Nguyễn Thị Ánh",
 "Çağla", "Дмитрий". The 14 standard PDF fonts only know WinAnsi (no Ł, no ễ), and
@@ -24,7 +30,7 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +75,17 @@ class Child:
 
 
 @dataclass(frozen=True)
+class Journey:
+    """The first connection a letter announces: the label of the sign-in choice to make ("" when
+    none is configured for the person), the pages in order (each a tuple of required actions
+    shown together), and whether the e-mail confirmation ends the first connection."""
+
+    choice: str = ""
+    steps: tuple[tuple[str, ...], ...] = ()
+    email_proof_required: bool = False
+
+
+@dataclass(frozen=True)
 class Letter:
     """What one page says. ``code`` is the clear activation code, or None for an active account."""
 
@@ -82,6 +99,7 @@ class Letter:
     is_guardian: bool = False
     code: str | None = None
     expires_at: datetime | None = None
+    journey: Journey = field(default_factory=Journey)
 
     @property
     def full_name(self) -> str:
@@ -100,6 +118,44 @@ class LetterContext:
     signin_url: str
     help_text: str
     printed_on: datetime
+
+
+def letter_journeys(account_ids: Collection[int]) -> dict[int, Journey]:
+    """The first connection each account will go through with a new code, as the pages will
+    ask it (the steps of all its current profiles, here or elsewhere): a few queries whatever
+    the number of letters."""
+    from preau.activation.selectors import (
+        birth_date_asked,
+        email_proof_required,
+        first_connection_steps,
+    )
+    from preau.directory.models import Membership
+    from preau.signin.wayf import signin_choice_for_profiles
+
+    today = timezone.localdate()
+    profiles_of: dict[int, set[str]] = {pk: set() for pk in account_ids}
+    rows = (
+        Membership.objects.filter(account_id__in=sorted(profiles_of))
+        .exclude(end_date__lte=today)
+        .values_list("account_id", "profile")
+    )
+    for account_id, profile in rows:
+        profiles_of[account_id].add(profile)
+    asked = birth_date_asked(profiles_of)
+    proof = email_proof_required()
+    journeys: dict[int, Journey] = {}
+    known: dict[tuple[frozenset[str], bool], Journey] = {}
+    for account_id, profiles in profiles_of.items():
+        key = (frozenset(profiles), account_id in asked)
+        if key not in known:
+            choice = signin_choice_for_profiles(key[0])
+            known[key] = Journey(
+                choice=str(choice.label) if choice is not None else "",
+                steps=tuple(first_connection_steps(profiles=key[0], birth_date=key[1])),
+                email_proof_required=proof,
+            )
+        journeys[account_id] = known[key]
+    return journeys
 
 
 # --- Fonts -------------------------------------------------------------------------------------
@@ -227,7 +283,7 @@ def _class_list(classes: Sequence[str]) -> str:
 
 def _draw_person(page: _Page, letter: Letter) -> None:
     page.text(
-        _("Courrier personnel et confidentiel à l'attention de"), size=9.5, color=GREY, after=2
+        _("Courrier personnel et confidentiel à l’attention de"), size=9.5, color=GREY, after=2
     )
     page.text(letter.full_name, font=FONT_BOLD, size=18, leading=22, after=2)
     role = " · ".join(letter.profiles)
@@ -279,10 +335,10 @@ def _draw_credentials(page: _Page, letter: Letter, ctx: LetterContext) -> None:
             after=4,
         )
 
-    field(_("Adresse de l'ENT"), ctx.public_url, size=12)
+    field(_("Adresse de l’ENT"), ctx.public_url, size=12)
     field(_("Identifiant"), letter.login)
     if letter.code is not None:
-        field(_("Code d'activation"), activation_code_display(letter.code))
+        field(_("Code d’activation"), activation_code_display(letter.code))
         if letter.expires_at is not None:
             page.text(
                 _("À utiliser avant le %(date)s") % {"date": _date(letter.expires_at)},
@@ -306,20 +362,98 @@ def _draw_credentials(page: _Page, letter: Letter, ctx: LetterContext) -> None:
     page.y = box_top - box_height - 16
 
 
+def _action_text(action: str, letter: Letter) -> str:
+    """What a person does on the page of ``action``, in the letter's words."""
+    from preau.activation.selectors import Action
+
+    proof = letter.journey.email_proof_required
+    texts = {
+        Action.ACCEPT_CHARTER: _("lisez et acceptez la charte d’utilisation de l’ENT"),
+        Action.UPDATE_PASSWORD: _(
+            "choisissez votre mot de passe personnel, qui remplacera le code d’activation"
+        ),
+        Action.CONFIRM_BIRTH_DATE: _(
+            "saisissez la date de naissance de votre enfant (la page indique de quel enfant "
+            "il s’agit)"
+        )
+        if letter.is_guardian
+        else _("saisissez votre date de naissance"),
+        Action.UPDATE_CONTACT: _(
+            "indiquez votre adresse électronique (obligatoire) et, si vous le souhaitez, un "
+            "numéro de téléphone mobile, qui vous permettront de retrouver votre accès en cas "
+            "d’oubli du mot de passe"
+        )
+        if proof and Action.VERIFY_EMAIL in _actions(letter.journey)
+        else _(
+            "indiquez une adresse électronique et un numéro de téléphone mobile (facultatifs), "
+            "qui vous permettront de retrouver votre accès en cas d’oubli du mot de passe"
+        ),
+        Action.VERIFY_EMAIL: _(
+            "ouvrez le message envoyé à votre adresse électronique et suivez son lien, qui "
+            "active votre compte (pensez à regarder dans les courriers indésirables)"
+        )
+        if proof
+        else _(
+            "si vous avez indiqué une adresse électronique, suivez le lien qui vous y est "
+            "envoyé, maintenant ou plus tard, pour la confirmer"
+        ),
+    }
+    return str(texts.get(Action(action), ""))
+
+
+def _actions(journey: Journey) -> list[str]:
+    return [a for group in journey.steps for a in group]
+
+
+def _sentence(text: str) -> str:
+    return text + "."
+
+
+def _journey_steps(letter: Letter, ctx: LetterContext) -> list[str]:
+    """The numbered steps of ``letter``: sign in (with the choice to make), then one step per
+    page of the first connection, named with the page's title."""
+    from preau.activation.selectors import Action
+    from preau.activation.steps import GROUP_TITLE, STEP_TITLES
+
+    journey = letter.journey
+    if journey.choice:
+        opening = _(
+            "Ouvrez %(url)s (ou scannez le QR code) ; sous « Vous êtes : », choisissez "
+            "« %(choice)s »."
+        ) % {"url": ctx.signin_url, "choice": journey.choice}
+    else:
+        opening = _("Ouvrez %(url)s (ou scannez le QR code).") % {"url": ctx.signin_url}
+    steps = [
+        opening,
+        _(
+            "Connectez-vous avec votre identifiant et votre code d’activation "
+            "(majuscules ou minuscules, avec ou sans tiret)."
+        ),
+    ]
+    for group in journey.steps:
+        texts = [_action_text(action, letter) for action in group]
+        title = STEP_TITLES[Action(group[0])] if len(group) == 1 else GROUP_TITLE
+        steps.append(
+            _("%(title)s : %(what)s")
+            % {"title": title, "what": _sentence(" ; ".join(t for t in texts if t))}
+        )
+    return steps
+
+
 def _draw_steps(page: _Page, letter: Letter, ctx: LetterContext) -> None:
     if letter.code is None:
         page.text(_("Votre compte est déjà activé"), font=FONT_BOLD, size=13, color=BLUE, after=4)
         paragraphs = [
             _(
-                "Ce courrier ne contient pas de code d'activation : vous avez déjà effectué votre "
+                "Ce courrier ne contient pas de code d’activation : vous avez déjà effectué votre "
                 "première connexion. Connectez-vous sur %(url)s avec votre identifiant et le mot "
                 "de passe que vous avez choisi."
             )
             % {"url": ctx.signin_url},
             _(
                 "Mot de passe oublié ? Sur la page de connexion, choisissez "
-                "« Mot de passe oublié » : un lien de réinitialisation est envoyé à l'adresse "
-                "électronique ou au téléphone mobile que vous avez indiqués. Si vous n'en aviez "
+                "« Mot de passe oublié » : un lien de réinitialisation est envoyé à l’adresse "
+                "électronique ou au téléphone mobile que vous avez indiqués. Si vous n’en aviez "
                 "pas indiqué, adressez-vous à votre établissement, qui pourra réinitialiser "
                 "votre accès."
             ),
@@ -331,41 +465,24 @@ def _draw_steps(page: _Page, letter: Letter, ctx: LetterContext) -> None:
     page.text(
         _("Votre première connexion, étape par étape"), font=FONT_BOLD, size=13, color=BLUE, after=4
     )
-    profile = _(" ou ").join(letter.profiles)
-    birth_date = (
-        _("Confirmez la date de naissance de votre enfant.")
-        if letter.is_guardian
-        else _("Confirmez votre date de naissance.")
-    )
-    steps = [
-        _("Ouvrez %(url)s (ou scannez le QR code) et choisissez votre profil : %(profile)s.")
-        % {"url": ctx.signin_url, "profile": profile},
-        _(
-            "Connectez-vous avec votre identifiant et votre code d'activation "
-            "(majuscules ou minuscules, avec ou sans tiret)."
-        ),
-        _("Lisez et acceptez la charte d'utilisation de l'ENT."),
-        _("Choisissez votre mot de passe personnel : il remplace le code d'activation."),
-        birth_date,
-        _(
-            "Indiquez une adresse électronique et un numéro de téléphone mobile : ils vous "
-            "permettront de retrouver votre accès en cas d'oubli du mot de passe."
-        ),
-    ]
+    steps = _journey_steps(letter, ctx)
+    # A long journey (e-mail proof, a guardian's several children above) is set tighter, so
+    # that the page still ends above the help box.
+    size, after = (10.5, 5.0) if len(steps) <= 6 else (10.0, 2.5)  # noqa: PLR2004
     c = page.canvas
     for number, step in enumerate(steps, start=1):
         top = page.y
         c.setFillColor(BLUE)
-        c.circle(MARGIN + 8, top - 10.5, 8, stroke=0, fill=1)
+        c.circle(MARGIN + 8, top - size, 8, stroke=0, fill=1)
         c.setFillColor(Color(1, 1, 1))
         c.setFont(FONT_BOLD, 9.5)
-        c.drawCentredString(MARGIN + 8, top - 13.8, str(number))
-        page.text(step, size=10.5, x=MARGIN + 26, width=CONTENT_WIDTH - 26, after=5)
+        c.drawCentredString(MARGIN + 8, top - size - 3.3, str(number))
+        page.text(step, size=size, x=MARGIN + 26, width=CONTENT_WIDTH - 26, after=after)
     page.y -= 2
     page.text(
         _(
-            "Le code d'activation ne sert qu'à la première connexion. Conservez ce courrier "
-            "en lieu sûr et ne communiquez jamais votre mot de passe, même à l'établissement."
+            "Le code d’activation ne sert qu’à la première connexion. Conservez ce courrier "
+            "en lieu sûr et ne communiquez jamais votre mot de passe, même à l’établissement."
         ),
         font=FONT_SEMIBOLD,
         size=10,
@@ -383,7 +500,7 @@ def _draw_footer(page: _Page, ctx: LetterContext) -> None:
     c.roundRect(MARGIN, bottom, CONTENT_WIDTH, box_height, 6, stroke=1, fill=1)
     c.setFillColor(BLUE)
     c.setFont(FONT_BOLD, 11)
-    c.drawString(MARGIN + 12, bottom + box_height - 17, printable(_("Besoin d'aide ?")))
+    c.drawString(MARGIN + 12, bottom + box_height - 17, printable(_("Besoin d’aide ?")))
     c.setFillColor(BLACK)
     c.setFont(FONT, 10)
     y = bottom + box_height - 17

@@ -37,7 +37,14 @@ from preau.directory.activation_codes import activation_code_digest, activation_
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
 from preau.directory.scope import accounts_reissue_refused
 from preau.directory.services import RevokeReason, accounts_access_revoke
-from preau.provisioning.letters import Child, Letter, LetterContext, letters_render
+from preau.provisioning.letters import (
+    Child,
+    Journey,
+    Letter,
+    LetterContext,
+    letter_journeys,
+    letters_render,
+)
 
 ISSUABLE_STATES = (Account.State.PROVISIONED, Account.State.DEACTIVATED)
 # Rows locked and rewritten per statement (keeps every IN (...) list well below SQLite's limit).
@@ -419,6 +426,8 @@ def letters_generate(
 
         entries: list[tuple[tuple[Any, ...], Letter]] = []
         profile_order = list(labels)
+        # What the first connection will ask each person, for the steps their letter lists.
+        journeys = letter_journeys([account.pk for account in pending])
         for recipient in recipients:
             account = recipient.account
             own_classes = (
@@ -442,6 +451,7 @@ def letters_generate(
                 and Membership.Profile.STUDENT not in recipient.profiles,
                 code=code,
                 expires_at=account.activation_expires_at if code else None,
+                journey=journeys.get(account.pk, Journey()),
             )
             pile = own_classes or tuple(c for kid in kids for c in kid.classes)
             first_class = min(pile, key=_natural) if pile else None

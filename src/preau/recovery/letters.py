@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from preau.conf import preau_setting
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
-from preau.provisioning.letters import Child, Letter, LetterContext, letters_render
+from preau.provisioning.letters import (
+    Child,
+    Letter,
+    LetterContext,
+    letter_journeys,
+    letters_render,
+)
 
 
 def _current(prefix: str = "") -> Q:
@@ -78,6 +84,7 @@ def account_letter_pdf(*, account: Account, establishment: Establishment, code: 
         and Membership.Profile.STUDENT not in profiles,
         code=code,
         expires_at=account.activation_expires_at,
+        journey=letter_journeys([account.pk])[account.pk],
     )
     public_url = str(preau_setting("PUBLIC_URL")).rstrip("/")
     context = LetterContext(

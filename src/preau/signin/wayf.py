@@ -19,7 +19,7 @@ The CAS login page extends the sign-in template, so both pages show the choices 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
 from preau.conf import preau_setting
+from preau.directory.models import Membership
 
 COOKIE_NAME = "preau_wayf"
 SELECTION_PARAM = "selection"
@@ -43,6 +44,9 @@ class SigninChoice:
     password_hint: str = ""
     description: str = ""
     url: str = ""  # an identity source elsewhere
+    # The membership profiles this choice is for (``eleve``, ``responsable``…): the credential
+    # letters name the choice their reader should make, with the page's words.
+    profiles: tuple[str, ...] = ()
 
     @property
     def is_external(self) -> bool:
@@ -68,6 +72,13 @@ def signin_choices() -> list[SigninChoice]:
             raise ImproperlyConfigured(
                 f"PREAU['SIGNIN_CHOICES']: choice {code!r} has a url that is not http(s) or a path"
             )
+        profiles = tuple(str(p) for p in entry.get("profiles", ()) or ())
+        unknown = sorted(set(profiles) - set(Membership.Profile.values))
+        if unknown:
+            raise ImproperlyConfigured(
+                f"PREAU['SIGNIN_CHOICES']: choice {code!r} names unknown profiles {unknown} "
+                f"(known: {', '.join(Membership.Profile.values)})"
+            )
         seen.add(code)
         choices.append(
             SigninChoice(
@@ -77,9 +88,17 @@ def signin_choices() -> list[SigninChoice]:
                 password_hint=str(entry.get("password_hint", "") or ""),
                 description=str(entry.get("description", "") or ""),
                 url=url,
+                profiles=profiles,
             )
         )
     return choices
+
+
+def signin_choice_for_profiles(profiles: Iterable[str]) -> SigninChoice | None:
+    """The sign-in choice of someone holding ``profiles``: the first local choice (no ``url``)
+    made for one of them, or None (no choice configured for them: the letter names none)."""
+    held = set(profiles)
+    return next((c for c in signin_choices() if not c.is_external and held & set(c.profiles)), None)
 
 
 def _find(code: str | None, choices: list[SigninChoice]) -> SigninChoice | None:

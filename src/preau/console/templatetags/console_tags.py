@@ -10,34 +10,67 @@ from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from preau.audit.labels import AUDIT_ACTION_LABELS, audit_action_label, delivery_label
+from preau.notify.phones import mobile_display
+from preau.provisioning.imports import FIELD_LABELS
+from preau.recovery.models import HelpRequest
+
 register = template.Library()
 
-# Audit actions as an administrateur local reads them; an unknown one is shown as it is.
-AUDIT_ACTIONS = {
-    "account.activate": _("Compte activé"),
-    "account.create": _("Compte créé"),
-    "account.deactivate": _("Compte désactivé"),
-    "account.delete": _("Compte supprimé"),
-    "account.update": _("Compte modifié"),
-    "activation_code.issue": _("Code d’activation émis"),
-    "charter.accept": _("Charte acceptée"),
-    "email_verification.confirm": _("Adresse électronique vérifiée"),
-    "email_verification.send": _("Lien de vérification envoyé"),
-    "import.run": _("Import"),
-    "letters.print": _("Courrier imprimé"),
-    "local_admin.grant": _("Nommé administrateur local"),
-    "local_admin.revoke": _("N’est plus administrateur local"),
-    "membership.end": _("Départ de l’établissement"),
-    "session.expire": _("Session expirée"),
-    "signin.failure": _("Échec de connexion"),
-    "signin.success": _("Connexion"),
-    "signin.throttled": _("Connexion ralentie après des échecs"),
+# Labels of the audit events (one table for every action the code writes).
+AUDIT_ACTIONS = AUDIT_ACTION_LABELS
+
+# What a detail of an event says, for the keys worth showing to a school.
+_PASSWORD_REASONS = {
+    "activation": _("à la première connexion"),
+    "recovery": _("après un mot de passe oublié"),
+    "change": _("depuis Mon compte"),
+}
+_DEACTIVATION_REASONS = {
+    "activation_deadline": _("date limite d’activation dépassée"),
+    "never_activated": _("jamais activé"),
 }
 
 
 @register.filter
 def audit_action(action: str) -> str:
-    return str(AUDIT_ACTIONS.get(action, action))
+    return audit_action_label(action)
+
+
+@register.filter
+def audit_detail(event: Any) -> str:
+    """A short French detail of ``event`` (how a code was handed over, which fields an import
+    changed…), or "" when there is nothing a school needs to read."""
+    data = event.data if isinstance(getattr(event, "data", None), dict) else {}
+    action = getattr(event, "action", "")
+    parts: list[str] = []
+    if action == "account.code_reissue" and data.get("delivery"):
+        parts.append(delivery_label(str(data["delivery"])))
+    elif action == "help_request.status":
+        statuses = dict(HelpRequest.Status.choices)
+        if data.get("to") in statuses:
+            parts.append(str(statuses[data["to"]]))
+        if data.get("resolution"):
+            parts.append(delivery_label(str(data["resolution"])))
+    elif action == "account.update" and data.get("fields"):
+        parts.append(", ".join(str(FIELD_LABELS.get(f, f)) for f in data["fields"]))
+    elif action == "account.password.set" and data.get("reason") in _PASSWORD_REASONS:
+        parts.append(str(_PASSWORD_REASONS[data["reason"]]))
+    elif action == "account.deactivate" and data.get("reason") in _DEACTIVATION_REASONS:
+        parts.append(str(_DEACTIVATION_REASONS[data["reason"]]))
+    return " ; ".join(parts)
+
+
+@register.filter
+def delivery(value: str) -> str:
+    """How a new code was handed over (a help request's ``resolution``), in French."""
+    return delivery_label(value)
+
+
+@register.filter
+def phone(e164: str) -> str:
+    """A mobile number as people read it (``06 12 34 56 78``)."""
+    return mobile_display(e164 or "")
 
 
 class _TableNode(template.Node):

@@ -119,6 +119,19 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {change.action:<6} {change.login:<30} {change.name} — {change.detail}"
                 )
+        if report.dry_run and report.flagged:
+            # The risky changes, apart (the console asks to tick a box for them).
+            self.stdout.write(
+                f"À vérifier : {report.identity_changes} changement(s) d'identité, "
+                f"{report.homonyms} homonyme(s)"
+            )
+            for change in report.flagged:
+                for item in change.identity:
+                    self.stdout.write(
+                        f"  identité {change.login:<30} {item.field} : {item.old} → {item.new}"
+                    )
+                if change.homonym:
+                    self.stdout.write(f"  homonyme {change.login:<30} {change.homonym}")
         self.stdout.write(summary(report, establishment))
         if report.refused:
             raise CommandError(
