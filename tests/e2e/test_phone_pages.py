@@ -291,3 +291,33 @@ def test_a_state_service_with_its_logo_passes_axe_on_a_phone(
     assert phone.get_by_role("img", name="Académie d’exemple").first.is_visible()
     assert in_viewport(phone, "#username")
     axe(phone, "connexion, service de l'État avec logo (téléphone)")
+
+
+def test_during_the_first_connection_the_phone_menu_offers_only_the_name_and_sign_out(
+    phone: Any, url: Callable[[str], str], signin: Any, axe: Any, transactional_db: Any
+) -> None:
+    from datetime import timedelta
+
+    from preau.directory.activation_codes import activation_code_digest
+
+    school = Establishment.objects.create(uai="0750654D", name="Lycée", kind="lycee")
+    pupil = Account.objects.create_user(
+        "lea.bernard",
+        first_name="Léa",
+        last_name="Bernard",
+        activation_code_digest=activation_code_digest("K7MQ4XHA"),
+        activation_expires_at=timezone.now() + timedelta(days=92),
+    )
+    Membership.objects.create(
+        account=pupil, establishment=school, profile="eleve", school_year=timezone.now().year
+    )
+    signin(phone, "lea.bernard", "K7MQ4XHA", next="/")
+    assert "/premiere-connexion/" in phone.url
+    phone.get_by_role("button", name="Menu").click()
+    phone.wait_for_function("document.querySelector('#header-menu').matches('.fr-modal--opened')")
+    menu = phone.locator("#header-menu")
+    assert menu.get_by_role("link", name="Mes services").count() == 0
+    assert menu.get_by_role("link", name="Mon compte").count() == 0
+    assert menu.locator(".preau-header__user").inner_text().strip() == "Léa Bernard"
+    assert menu.get_by_role("button", name="Se déconnecter").is_visible()
+    axe(phone, "première connexion (téléphone), menu ouvert")
