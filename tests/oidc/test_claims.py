@@ -11,8 +11,8 @@ from django.test import Client
 from jwcrypto import jwk, jwt
 
 from preau.directory.models import Account, Establishment, Membership, SchoolClass
+from preau.directory.selectors import ESTABLISHMENT_SESSION_KEY
 from preau.sso.oidc.models import Subject
-from preau.sso.oidc.selectors import ESTABLISHMENT_SESSION_KEY
 from tests.oidc.conftest import RegisteredClient, code_for, exchange, pkce, register_client
 
 pytestmark = pytest.mark.django_db

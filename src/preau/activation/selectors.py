@@ -16,7 +16,6 @@ from typing import Any
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
 from django.utils import timezone
 
 from preau.activation.models import (
@@ -101,16 +100,10 @@ def required_actions_config() -> dict[str, list[str]]:
     }
 
 
-def _current_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
-        **{f"{prefix}end_date__gt": timezone.localdate()}
-    )
-
-
 def account_profiles(account: Account) -> set[str]:
     """The profiles of the account's current memberships (``eleve``, ``responsable``…)."""
     return set(
-        Membership.objects.filter(_current_q(), account=account).values_list("profile", flat=True)
+        Membership.objects.current().filter(account=account).values_list("profile", flat=True)
     )
 
 
@@ -227,9 +220,9 @@ def birth_date_subject(account: Account, journey: ActivationJourney | None) -> A
     None when there is nothing to confirm."""
     if (
         account.birth_date is not None
-        and Membership.objects.filter(
-            _current_q(), account=account, profile=Membership.Profile.STUDENT
-        ).exists()
+        and Membership.objects.current()
+        .filter(account=account, profile=Membership.Profile.STUDENT)
+        .exists()
     ):
         return account
     if journey is not None and journey.birth_date_subject_id is not None:
@@ -237,9 +230,8 @@ def birth_date_subject(account: Account, journey: ActivationJourney | None) -> A
         if chosen is not None and chosen.birth_date is not None:
             return chosen
     guardianship = (
-        Guardianship.objects.filter(
-            _current_q(), guardian=account, student__birth_date__isnull=False
-        )
+        Guardianship.objects.current()
+        .filter(guardian=account, student__birth_date__isnull=False)
         .select_related("student")
         .order_by("student_id")
         .first()
@@ -264,17 +256,18 @@ def birth_date_asked(account_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     students = set(
-        Membership.objects.filter(
-            _current_q(),
+        Membership.objects.current()
+        .filter(
             account_id__in=ids,
             profile=Membership.Profile.STUDENT,
             account__birth_date__isnull=False,
-        ).values_list("account_id", flat=True)
+        )
+        .values_list("account_id", flat=True)
     )
     parents = set(
-        Guardianship.objects.filter(
-            _current_q(), guardian_id__in=ids, student__birth_date__isnull=False
-        ).values_list("guardian_id", flat=True)
+        Guardianship.objects.current()
+        .filter(guardian_id__in=ids, student__birth_date__isnull=False)
+        .values_list("guardian_id", flat=True)
     )
     ever_guardians = set(
         Guardianship.objects.filter(guardian_id__in=ids).values_list("guardian_id", flat=True)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
@@ -22,11 +21,9 @@ from preau.directory.scope import is_operator
 STATES = (Account.State.ACTIVE, Account.State.PROVISIONED, Account.State.DEACTIVATED)
 
 
-def _current_q(prefix: str = "") -> Q:
-    """Memberships (or guardianships) that have not ended: no end date, or one in the future."""
-    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
-        **{f"{prefix}end_date__gt": timezone.localdate()}
-    )
+# Where "Mes portails" (preau.portal) keeps the establishment a person with several has
+# chosen: its UAI. The CAS tickets and the OIDC ``ent`` claims speak of that establishment.
+ESTABLISHMENT_SESSION_KEY = "preau_establishment_uai"
 
 
 def _fold(text: str) -> str:
@@ -44,7 +41,65 @@ def class_code_sort_key(code: str) -> tuple[tuple[int, int, str], ...]:
     )
 
 
-# --- Establishments ---------------------------------------------------------------------------
+# --- A person's current memberships and establishment ------------------------------------------
+
+
+def memberships_current(account: Any) -> list[Membership]:
+    """The account's current memberships with their establishment and classes (two queries),
+    in a stable order: by establishment name, then profile."""
+    if not isinstance(account, Account):
+        return []
+    return list(
+        Membership.objects.current()
+        .filter(account=account)
+        .select_related("establishment")
+        .prefetch_related(Prefetch("classes", queryset=SchoolClass.objects.order_by("code", "pk")))
+        .order_by("establishment__name", "establishment__uai", "profile")
+    )
+
+
+def membership_profiles_current(account: Any) -> list[tuple[int, str]]:
+    """(establishment id, profile) of the account's current memberships (one query): what a
+    service's opening rules (``preau.portal.registry``) read."""
+    if not isinstance(account, Account):
+        return []
+    return list(
+        Membership.objects.current()
+        .filter(account=account)
+        .order_by("establishment_id", "profile")
+        .values_list("establishment_id", "profile")
+    )
+
+
+def establishments_of(account: Any) -> list[Establishment]:
+    """The establishments where the account holds a current membership, by name (one query)."""
+    if not isinstance(account, Account):
+        return []
+    return list(
+        Establishment.objects.filter(
+            pk__in=Membership.objects.current().filter(account=account).values("establishment_id")
+        ).order_by("name", "uai")
+    )
+
+
+def establishment_current(
+    *,
+    account: Any,
+    session: Any = None,
+    establishments: list[Establishment] | None = None,
+) -> Establishment | None:
+    """The establishment the person is in now: the one chosen in "Mes portails" (the session's
+    :data:`ESTABLISHMENT_SESSION_KEY`) when they still belong to it, else the first of theirs
+    by name, else None. ``establishments``: the person's, when the caller has them already."""
+    if establishments is None:
+        establishments = establishments_of(account)
+    if not establishments:
+        return None
+    chosen = session.get(ESTABLISHMENT_SESSION_KEY) if session is not None else None
+    return next((e for e in establishments if e.uai == chosen), establishments[0])
+
+
+# --- Establishments administered ----------------------------------------------------------------
 
 
 def establishments_administered(*, actor: Any) -> QuerySet[Establishment]:
@@ -54,8 +109,8 @@ def establishments_administered(*, actor: Any) -> QuerySet[Establishment]:
         return Establishment.objects.none()
     if is_operator(actor):
         return Establishment.objects.order_by("name")
-    admin_memberships = Membership.objects.filter(
-        _current_q(), account=actor, establishment=OuterRef("pk"), is_local_admin=True
+    admin_memberships = Membership.objects.current().filter(
+        account=actor, establishment=OuterRef("pk"), is_local_admin=True
     )
     return Establishment.objects.filter(Exists(admin_memberships)).order_by("name")
 
@@ -140,8 +195,7 @@ def activation_dashboard(*, actor: Any, establishment: Establishment) -> Activat
     state. A person with two profiles counts once in each profile and once in the total.
     """
     dashboard = ActivationDashboard(establishment=establishment)
-    current = Membership.objects.filter(
-        _current_q(),
+    current = Membership.objects.current().filter(
         establishment=establishment,
         establishment__in=establishments_administered(actor=actor),
     )
@@ -212,8 +266,7 @@ def account_search(
     in folded ASCII (``hélène`` finds ``helene.martin``). Each account carries
     ``local_memberships`` (its memberships in this establishment, classes prefetched).
     """
-    memberships = Membership.objects.filter(
-        _current_q(),
+    memberships = Membership.objects.current().filter(
         establishment=establishment,
         establishment__in=establishments_administered(actor=actor),
         account=OuterRef("pk"),

@@ -1,72 +1,22 @@
-"""Reads of the portal: a person's memberships, their current establishment, their tiles."""
+"""Reads of the portal: a person's tiles, the site's pages. Their memberships and current
+establishment are the directory's (:mod:`preau.directory.selectors`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.db.models import Q
-from django.utils import timezone
 
 from preau.conf import preau_setting
-from preau.directory.models import Account, Establishment, Membership
+from preau.directory.models import Establishment
 from preau.portal.models import Category, Service, SitePage
 from preau.portal.registry import registry_services
 from preau.portal.site_pages import Block, default_body, text_blocks
 
 logger = logging.getLogger(__name__)
-
-# The establishment a person with several chose in "Mes portails": its UAI (the OIDC
-# provider reads the same key, see preau.sso.oidc.selectors).
-ESTABLISHMENT_SESSION_KEY = "preau_establishment_uai"
-
-
-def _current() -> Q:
-    return Q(end_date__isnull=True) | Q(end_date__gt=timezone.localdate())
-
-
-def memberships_current(account: Any) -> list[tuple[int, str]]:
-    """(establishment id, profile) of the account's current memberships."""
-    return [
-        (establishment_id, profile)
-        for establishment_id, profile, _ in memberships_with_uai(account)
-    ]
-
-
-def memberships_with_uai(account: Any) -> list[tuple[int, str, str]]:
-    """(establishment id, profile, UAI) of the account's current memberships (one query)."""
-    if not isinstance(account, Account):
-        return []
-    return list(
-        Membership.objects.filter(_current(), account=account)
-        .order_by("establishment_id", "profile")
-        .values_list("establishment_id", "profile", "establishment__uai")
-    )
-
-
-def establishments_of(account: Any) -> list[Establishment]:
-    """The establishments where the account holds a current membership, by name."""
-    if not isinstance(account, Account):
-        return []
-    return list(
-        Establishment.objects.filter(
-            pk__in=Membership.objects.filter(_current(), account=account).values("establishment_id")
-        ).order_by("name", "pk")
-    )
-
-
-def establishment_current(
-    account: Any, session: Mapping[str, Any] | None, establishments: list[Establishment]
-) -> Establishment | None:
-    """The one chosen in "Mes portails" if it is still one of the person's, else the first."""
-    if not establishments:
-        return None
-    chosen = (session or {}).get(ESTABLISHMENT_SESSION_KEY)
-    return next((e for e in establishments if e.uai == chosen), establishments[0])
 
 
 @dataclass

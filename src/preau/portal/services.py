@@ -9,12 +9,9 @@ from django.db import transaction
 
 from preau.audit.services import audit_record
 from preau.directory.models import Establishment
+from preau.directory.selectors import ESTABLISHMENT_SESSION_KEY, establishments_of
 from preau.portal.models import Category, Service, ServicePattern, SitePage
-from preau.portal.selectors import (
-    CONFORMITY_CACHE_KEY,
-    ESTABLISHMENT_SESSION_KEY,
-    establishments_of,
-)
+from preau.portal.selectors import CONFORMITY_CACHE_KEY
 
 
 def establishment_choose(

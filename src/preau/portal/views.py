@@ -9,21 +9,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from preau.portal.selectors import (
+from preau.directory.selectors import (
     establishment_current,
     establishments_of,
-    memberships_current,
-    site_page_get,
-    tiles_for,
+    membership_profiles_current,
 )
+from preau.portal.selectors import site_page_get, tiles_for
 from preau.portal.services import establishment_choose
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     establishments = establishments_of(request.user)
-    current = establishment_current(request.user, request.session, establishments)
-    groups = tiles_for(request.user, current, memberships_current(request.user))
+    current = establishment_current(
+        account=request.user, session=request.session, establishments=establishments
+    )
+    groups = tiles_for(request.user, current, membership_profiles_current(request.user))
     return render(
         request,
         "portal/home.html",

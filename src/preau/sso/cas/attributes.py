@@ -14,8 +14,6 @@ for the service); an attribute without a value is left out.
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from preau.directory.models import Account, Membership
 
 PRONOTE = "pronote"
@@ -38,16 +36,12 @@ MembershipRow = tuple[int, str, str, str | None]
 
 def membership_rows(account: Account) -> list[MembershipRow]:
     """The account's current memberships with their classes, in one query."""
-    today = timezone.localdate()
-    return [
-        (establishment_id, profile, uai, code)
-        for establishment_id, profile, uai, code, end in Membership.objects.filter(account=account)
+    return list(
+        Membership.objects.current()
+        .filter(account=account)
         .order_by("establishment_id", "profile", "classes__code")
-        .values_list(
-            "establishment_id", "profile", "establishment__uai", "classes__code", "end_date"
-        )
-        if end is None or end > today
-    ]
+        .values_list("establishment_id", "profile", "establishment__uai", "classes__code")
+    )
 
 
 def _unique(values: list[str]) -> list[str]:

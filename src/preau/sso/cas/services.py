@@ -29,8 +29,8 @@ from django.utils import timezone
 from preau.audit.services import audit_record
 from preau.conf import preau_setting
 from preau.directory.models import Account
+from preau.directory.selectors import ESTABLISHMENT_SESSION_KEY
 from preau.portal.registry import RegisteredService, registry_get, registry_match
-from preau.portal.selectors import ESTABLISHMENT_SESSION_KEY
 from preau.sso.cas import tickets
 from preau.sso.cas.attributes import MembershipRow, attributes_release, membership_rows
 from preau.sso.cas.errors import CasError, Code

@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from preau.directory.models import Account
+from preau.directory.selectors import establishment_current, memberships_current
 from preau.sso.oidc.scopes import EMAIL, ENT, OPENID, PROFILE
-from preau.sso.oidc.selectors import establishment_current, memberships_current
 
 CLAIMS_BY_SCOPE: dict[str, tuple[str, ...]] = {
     OPENID: ("sub",),
@@ -71,7 +71,9 @@ def ent_claims(account: Account, establishment_id: int | None) -> dict[str, Any]
         return {"ent_profiles": [], "ent_classes": [], "ent_uais": []}
     establishment = next(
         (m.establishment for m in memberships if m.establishment_id == establishment_id), None
-    ) or establishment_current(account=account, memberships=memberships)
+    ) or establishment_current(
+        account=account, establishments=[m.establishment for m in memberships]
+    )
     assert establishment is not None  # noqa: S101 - there is a membership
     here = [m for m in memberships if m.establishment_id == establishment.pk]
     classes: list[str] = []

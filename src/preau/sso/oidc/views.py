@@ -45,8 +45,9 @@ from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
 from preau.account.sessions import SIGNED_IN_AT
 from preau.activation.selectors import required_actions_pending
+from preau.directory.selectors import establishment_current
 from preau.signin.services import signout
-from preau.sso.oidc.selectors import client_refusal, establishment_current
+from preau.sso.oidc.selectors import client_refusal
 from preau.sso.oidc.services import authorization_deny_record, authorization_record
 from preau.sso.oidc.validators import SIGNED_IN_AT as CODE_SIGNED_IN_AT
 
