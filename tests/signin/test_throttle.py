@@ -22,8 +22,8 @@ from preau.signin.throttle import (
     throttle_fail,
     throttle_reset,
     throttle_scope,
+    wait_message,
 )
-from preau.signin.views import wait_message
 from tests.signin.conftest import LOGIN_URL, PASSWORD, Argon2Spy, parse_form, parse_page
 
 START = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from preau.account.selectors import password_errors
@@ -15,16 +13,8 @@ from preau.directory.models import Account
 from preau.notify.phones import mobile_display, mobile_e164, mobile_is_valid
 from preau.signin.password_policy import Policy, password_policy
 
-
-def wait_message(seconds: int) -> str:
-    """'Trop de tentatives : réessayez dans 30 secondes' (in minutes past two minutes)."""
-    if seconds < 120:
-        when = ngettext("%(count)d seconde", "%(count)d secondes", seconds) % {"count": seconds}
-    else:
-        minutes = math.ceil(seconds / 60)
-        when = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-    # The space before the colon is a no-break space, as French typography wants.
-    return gettext("Trop de tentatives\u00a0: réessayez dans %(when)s.") % {"when": when}
+# preau.recovery.views imports wait_message from here until it takes it from signin (issue 13).
+from preau.signin.throttle import wait_message  # noqa: F401
 
 
 def mobile_normalize(raw: str) -> str:

@@ -29,7 +29,8 @@ from preau.conf import preau_setting
 from preau.db import write_batch_current
 from preau.directory.models import Account
 from preau.directory.services import RevokeReason, accounts_access_revoke
-from preau.notify.phones import mobile_display, mobile_is_valid
+from preau.notify.masks import mask_email, mask_mobile
+from preau.notify.phones import mobile_is_valid
 from preau.notify.services import message_queue
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
 
@@ -210,14 +211,6 @@ def account_contact_update(
     return changed
 
 
-def _mask_mobile(e164: str) -> str:
-    """``06 •• •• •• 78``: enough for the owner to recognise a number, not to call it."""
-    shown = mobile_display(e164)
-    digits = [i for i, ch in enumerate(shown) if ch.isdigit()]
-    hidden = set(digits[2:-2]) if len(digits) > 4 else set()
-    return "".join("•" if i in hidden else ch for i, ch in enumerate(shown))
-
-
 def _mobile_change_warn(
     *, actor: Account | None, account: Account, old: str, request: HttpRequest | None
 ) -> None:
@@ -226,8 +219,8 @@ def _mobile_change_warn(
     Queued in the caller's transaction, sent after its commit."""
     now = timezone.now()
     when = timezone.localtime(now)
-    old_masked = _mask_mobile(old) if old else ""
-    new_masked = _mask_mobile(account.mobile) if account.mobile else ""
+    old_masked = mask_mobile(old) if old else ""
+    new_masked = mask_mobile(account.mobile) if account.mobile else ""
     key = f"{account.pk}:{now.timestamp()}"
     warned: list[str] = []
     # A stored number outside the rule (imported before it) can receive no SMS: the channel
@@ -291,11 +284,6 @@ def account_email_set(
     return True
 
 
-def _mask_email(address: str) -> str:
-    local, _sep, domain = address.partition("@")
-    return f"{local[:1]}…@{domain}" if domain else address
-
-
 def account_email_change_request(
     *, actor: Account, account: Account, email: str, request: HttpRequest | None = None
 ) -> EmailVerification:
@@ -317,7 +305,7 @@ def account_email_change_request(
                 context={
                     "first_name": account.first_name,
                     "login": account.login,
-                    "new_email": _mask_email(email),
+                    "new_email": mask_email(email),
                 },
                 account=account,
                 idempotency_key=f"email_change_warning:{verification.pk}",

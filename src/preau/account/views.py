@@ -21,14 +21,14 @@ from preau.account.forms import (
     AccountContactForm,
     EmailChangeForm,
     PasswordChangeForm,
-    mobile_display,
-    wait_message,
 )
 from preau.account.selectors import notification_preferences_of, sessions_open
 from preau.activation.selectors import charter_acceptance_of, charter_current, email_change_pending
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account
+from preau.notify.phones import mobile_display
+from preau.signin.throttle import wait_message
 
 
 def _account(request: HttpRequest) -> Account:

@@ -16,14 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from preau.account.forms import ContactForm, SetPasswordForm, wait_message
+from preau.account.forms import ContactForm, SetPasswordForm
 from preau.account.selectors import notification_preferences_of
 from preau.activation import services
 from preau.activation.email_proof import LinkStatus, email_verification_check
@@ -61,6 +60,8 @@ from preau.activation.steps import GROUP_TITLE, STEP_TITLES
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account, Membership
+from preau.redirects import safe_next, url_is_local
+from preau.signin.throttle import wait_message
 
 FIRST_KEY = "preau_journey_first"
 
@@ -72,16 +73,6 @@ STEP_URLS = {
     Action.VERIFY_EMAIL: "activation:email",
 }
 View = Callable[..., HttpResponse]
-
-
-def safe_next(request: HttpRequest) -> str:
-    """``next`` from the query string or the form when it stays on this site, else ''."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 def _account(request: HttpRequest) -> Account:
@@ -574,12 +565,5 @@ def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: a page that says what happened and what to do, in French."""
     referer = request.META.get("HTTP_REFERER", "")
-    back = (
-        referer
-        if referer
-        and url_has_allowed_host_and_scheme(
-            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-        else ""
-    )
+    back = referer if url_is_local(request, referer) else ""
     return render(request, "activation/csrf_failure.html", {"back": back}, status=403)

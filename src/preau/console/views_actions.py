@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from preau.account.forms import mobile_display
 from preau.console.views import _actor, _render, console_page
 from preau.directory import selectors as directory_selectors
 from preau.directory.models import Account, Establishment
 from preau.directory.scope import ConsoleAction, scope_refusal
 from preau.french import de
+from preau.notify.phones import mobile_display
 from preau.recovery import selectors, services
 from preau.recovery.forms import ReissueForm
 from preau.recovery.models import HelpRequest

@@ -36,6 +36,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, ngettext
 
 from preau.conf import DEFAULTS, preau_setting
 
@@ -155,3 +156,16 @@ def throttle_first_refusal(scope: str, key: str, wait: int) -> bool:
     state = cache.get(state_key) or {}
     marker = f"{state_key}:refused:{int(float(state.get('until', 0)))}"
     return bool(cache.add(marker, 1, max(wait, 1)))
+
+
+def wait_message(seconds: int) -> str:
+    """What a throttled person reads, on every page that throttles (sign-in, CAS, Mon compte,
+    first connection, recovery): 'Trop de tentatives : réessayez dans 30 secondes' (in
+    minutes past two minutes)."""
+    if seconds < 120:
+        when = ngettext("%(count)d seconde", "%(count)d secondes", seconds) % {"count": seconds}
+    else:
+        minutes = math.ceil(seconds / 60)
+        when = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    # The space before the colon is a no-break space, as French typography wants.
+    return gettext("Trop de tentatives\u00a0: réessayez dans %(when)s.") % {"when": when}

@@ -40,7 +40,7 @@ from preau.signin.csrf import signin_csrf_protect
 from preau.signin.forms import SigninForm
 from preau.signin.messages import signin_failure_message
 from preau.signin.services import Outcome, signin_attempt, signout
-from preau.signin.views import wait_message
+from preau.signin.throttle import wait_message
 from preau.sso.cas import responses, tickets
 from preau.sso.cas.errors import CasError, Code
 from preau.sso.cas.services import (
