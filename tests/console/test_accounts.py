@@ -7,10 +7,18 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from preau.audit.services import audit_record
+from preau.audit.services import audit_event_build, audit_record
 from preau.directory.models import Account, Establishment, Guardianship, Membership
 from preau.directory.selectors import account_search
 from tests.console.conftest import make_person
+
+
+def _stored(action: str, **kwargs: Any) -> None:
+    """An event stored with ``action``, a name ``audit_record`` no longer accepts."""
+    event = audit_event_build(action="signin.success", **kwargs)
+    event.action = action
+    event.save()
+
 
 pytestmark = pytest.mark.django_db
 
@@ -106,9 +114,10 @@ def test_the_account_page_shows_identity_links_and_recent_events(
     Guardianship.objects.create(
         guardian=parent, student=student, establishment=school, relationship="pere"
     )
-    audit_record(action="account.test_here", actor=admin, target=student, establishment=school)
+    # Actions written by an older version under names since gone: shown as they are stored.
+    _stored("account.test_here", actor=admin, target=student, establishment=school)
     audit_record(action="signin.success", target=student)  # no school: shown, in French
-    audit_record(action="account.test_elsewhere", target=student, establishment=other_school)
+    _stored("account.test_elsewhere", target=student, establishment=other_school)
 
     url = reverse("console:account_detail", kwargs={"uai": school.uai, "login": "lea.martin"})
     response = admin_client.get(url)

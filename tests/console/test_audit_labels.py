@@ -10,8 +10,12 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 import preau
-from preau.audit.labels import AUDIT_ACTION_LABELS, audit_action_label
+from preau.audit.labels import AUDIT_ACTION_LABELS, UnknownAuditAction, audit_action_label
+from preau.audit.models import AuditEvent
+from preau.audit.services import audit_event_build, audit_record
 
 SOURCE = Path(preau.__file__).parent
 # ``action=`` of argparse's add_argument, not an audit action.
@@ -92,3 +96,13 @@ def test_labels_are_french_sentences_not_codes() -> None:
     )
     # An action renamed since: shown as stored rather than hidden.
     assert audit_action_label("old.action") == "old.action"
+
+
+@pytest.mark.django_db
+def test_an_action_without_a_label_is_refused_before_anything_is_written() -> None:
+    with pytest.raises(UnknownAuditAction, match="account.typo"):
+        audit_record(action="account.typo")
+    with pytest.raises(UnknownAuditAction):
+        audit_event_build(action="")
+    assert not AuditEvent.objects.exists()
+    assert audit_record(action="signin.success").pk is not None

@@ -153,7 +153,7 @@ def test_a_session_is_cached_only_once_its_row_is_written() -> None:
 
 
 def test_outside_a_batch_audit_events_are_written_at_once() -> None:
-    event = audit_record(action="account.charter.accept")
+    event = audit_record(action="charter.accept")
     assert event.pk is not None
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 

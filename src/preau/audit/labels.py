@@ -2,7 +2,8 @@
 
 Every ``action="…"`` given to :func:`~preau.audit.services.audit_record` or
 :func:`~preau.audit.services.audit_event_build` anywhere in ``preau`` has its label here
-(``tests/audit/test_labels.py`` reads the source and fails on a missing one). An action
+(``tests/console/test_audit_labels.py`` reads the source and fails on a missing one, and
+``audit_record`` refuses an action that is not here: :data:`AUDIT_ACTIONS`). An action
 written by an older version and since renamed is shown as it is stored.
 """
 
@@ -84,6 +85,20 @@ AUDIT_ACTION_LABELS: dict[str, Any] = {
     "letters.print": _("Courriers imprimés"),
     "outbound_message.requeue": _("Message relancé"),
 }
+
+# THE enumeration of audit actions: ``audit_record`` and ``audit_event_build`` refuse any other.
+AUDIT_ACTIONS: frozenset[str] = frozenset(AUDIT_ACTION_LABELS)
+
+
+class UnknownAuditAction(ValueError):
+    """An audit action that is not in :data:`AUDIT_ACTION_LABELS` (add it there, with its
+    French label)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(
+            f"unknown audit action {action!r}: add it to preau.audit.labels.AUDIT_ACTION_LABELS"
+        )
+
 
 # How a new activation code reached the person (``account.code_reissue``'s ``delivery``, a help
 # request's ``resolution``).

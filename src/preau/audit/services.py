@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from django.http import HttpRequest
 from django.utils import timezone
 
+from preau.audit.labels import AUDIT_ACTIONS, UnknownAuditAction
 from preau.audit.models import AuditEvent
 from preau.db import write_batch_current
 from preau.db_bulk import BulkInserter
@@ -36,6 +37,11 @@ def audit_event_build(
     ip: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """One event, unsaved. ``action`` must be one of :data:`preau.audit.labels.AUDIT_ACTIONS`
+    (:class:`~preau.audit.labels.UnknownAuditAction` otherwise): a new action gets its French
+    label first, so no school ever reads a raw name."""
+    if action not in AUDIT_ACTIONS:
+        raise UnknownAuditAction(action)
     return AuditEvent(
         created_at=timezone.now(),
         action=action,
