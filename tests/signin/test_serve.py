@@ -67,7 +67,8 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+    # Generous: the first page of a cold server on a busy CI machine can take seconds.
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
         return response.status, response.read()
 
 
