@@ -47,6 +47,7 @@ from preau.activation.selectors import (
 from preau.activation.signals import birth_date_blocked
 from preau.audit.services import audit_record, client_ip
 from preau.directory.models import Account
+from preau.directory.transitions import account_activate as directory_account_activate
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
 
 SCOPE_BIRTH_DATE_ACCOUNT = "activation.birth_date.account"
@@ -547,21 +548,17 @@ def email_link_follow(*, token: str, request: HttpRequest | None = None) -> tupl
 def account_activate(
     *, actor: Account | None, account: Account, request: HttpRequest | None = None
 ) -> bool:
-    """PROVISIONED → ACTIVE at the end of the first connection: the activation code dies.
-    Returns False when the account was not pending (already active: a second call)."""
+    """PROVISIONED → ACTIVE at the end of the first connection: the activation code dies
+    (the directory's move, :func:`preau.directory.transitions.account_activate`) and the
+    journey is complete. Returns False when the account was not pending (a second call)."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     if locked.state != Account.State.PROVISIONED:
         return False
     pending = required_actions_pending(locked)
     if pending:
         raise ValueError(f"account {locked.login} still has required actions: {pending}")
-    now = timezone.now()
-    locked.state = Account.State.ACTIVE
-    locked.activated_at = now
-    locked.activation_code_digest = ""
-    locked.save(update_fields=["state", "activated_at", "activation_code_digest", "updated_at"])
-    ActivationJourney.objects.filter(account=locked).update(completed_at=now)
-    audit_record(action="account.activate", actor=actor, target=locked, request=request)
+    directory_account_activate(actor=actor, account=locked, request=request)
+    ActivationJourney.objects.filter(account=locked).update(completed_at=locked.activated_at)
     for field in ("state", "activated_at", "activation_code_digest"):
         setattr(account, field, getattr(locked, field))
     return True

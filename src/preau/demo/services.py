@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from django.db import transaction
-from django.utils import timezone
 
 from preau.activation.selectors import charter_current
 from preau.activation.services import charter_version_create, charter_version_publish
 from preau.directory.models import Account, Establishment, Membership
 from preau.directory.services import establishment_create, local_admin_set
+from preau.directory.transitions import account_activate, account_reprovision
 from preau.portal.services import demo_service_register
 from preau.provisioning.imports import ImportReport, import_run
 from preau.provisioning.services import activation_code_issue
@@ -105,10 +105,11 @@ def _demo_admin(establishment: Establishment) -> Account:
         raise RuntimeError("The demo staff file has no non-teaching staff member.")
     admin = membership.account
     if admin.state != Account.State.ACTIVE or not admin.has_usable_password():
+        if admin.state != Account.State.PROVISIONED:
+            account_reprovision(actor=None, account=admin, establishment=establishment)
+        account_activate(actor=None, account=admin)
         admin.set_password(DEMO_PASSWORD)
-        admin.state = Account.State.ACTIVE
-        admin.activated_at = timezone.now()
-        admin.save(update_fields=["password", "state", "activated_at", "updated_at"])
+        admin.save(update_fields=["password", "updated_at"])
     local_admin_set(actor=None, account=admin, establishment=establishment)
     return admin
 

@@ -19,11 +19,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from preau.audit.models import AuditEvent
-from preau.audit.services import audit_event_build, audit_record_many
 from preau.conf import preau_setting
 from preau.directory.models import Account, Membership
-from preau.directory.services import RevokeReason, accounts_access_revoke
+from preau.directory.transitions import accounts_deactivate, accounts_delete
 from preau.lifecycle.selectors import accounts_never_activated, accounts_past_activation_deadline
 from preau.notify.services import outbound_message_purge
 
@@ -87,17 +85,10 @@ def _first_establishments(account_ids: list[int]) -> dict[int, int]:
     return result
 
 
-def _events(rows: list[tuple[Any, ...]], *, action: str, actor: Any, data: Any) -> list[AuditEvent]:
-    establishments = _first_establishments([row[0] for row in rows])
-    events = []
-    for row in rows:
-        # A stand-in carrying what the audit needs (id and login), without loading the account.
-        event = audit_event_build(
-            action=action, actor=actor, target=Account(pk=row[0], login=row[1]), data=data(row)
-        )
-        event.establishment_id = establishments.get(row[0])
-        events.append(event)
-    return events
+def _stand_ins(rows: list[tuple[Any, ...]]) -> list[Account]:
+    """Accounts carrying what a move needs (id, login, state: ``rows``' first, second and
+    fourth values), without loading them."""
+    return [Account(pk=row[0], login=row[1], state=row[3]) for row in rows]
 
 
 def accounts_deactivate_past_deadline(
@@ -115,30 +106,23 @@ def accounts_deactivate_past_deadline(
     scope = accounts_past_activation_deadline(now=now)
 
     def deactivate(rows: list[tuple[Any, ...]]) -> None:
-        ids = [row[0] for row in rows]
-        Account.objects.filter(pk__in=ids).update(
-            state=Account.State.DEACTIVATED,
-            deactivated_at=now,
-            updated_at=now,
-        )
-        # Whatever the pending account had opened (a first connection half done, a token)
-        # ends with it, as for a deactivation by the school.
-        accounts_access_revoke(account_ids=ids, reason=RevokeReason.DEACTIVATED)
-        audit_record_many(
-            _events(
-                rows,
-                action="account.deactivate",
-                actor=actor,
-                data=lambda row: {
-                    "reason": "activation_deadline",
-                    "activation_expires_at": row[2].isoformat(),
-                },
-            )
+        # The directory's move: whatever the pending account had opened (a first connection
+        # half done, a token) ends with it, as for a deactivation by the school.
+        expires = {row[0]: row[2] for row in rows}
+        accounts_deactivate(
+            actor=actor,
+            accounts=_stand_ins(rows),
+            data=lambda moved: {
+                "reason": "activation_deadline",
+                "activation_expires_at": expires[moved.account.pk].isoformat(),
+            },
+            establishments=_first_establishments(list(expires)),
+            now=now,
         )
 
     return _in_batches(
         scope,
-        fields=("login", "activation_expires_at"),
+        fields=("login", "activation_expires_at", "state"),
         batch_size=size,
         handle=None if dry_run else deactivate,
     )
@@ -159,21 +143,18 @@ def accounts_delete_never_activated(
     scope = accounts_never_activated(now=now, days=days)
 
     def delete(rows: list[tuple[Any, ...]]) -> None:
-        # The events first, pointing at the accounts; the deletion then empties their link.
-        audit_record_many(
-            _events(
-                rows,
-                action="account.delete",
-                actor=actor,
-                data=lambda row: {
-                    "reason": "never_activated",
-                    "created_at": row[2].isoformat(),
-                    "state": row[3],
-                    "days": days,
-                },
-            )
+        created = {row[0]: row[2] for row in rows}
+        accounts_delete(
+            actor=actor,
+            accounts=_stand_ins(rows),
+            data=lambda moved: {
+                "reason": "never_activated",
+                "created_at": created[moved.account.pk].isoformat(),
+                "state": moved.previous,
+                "days": days,
+            },
+            establishments=_first_establishments(list(created)),
         )
-        Account.objects.filter(pk__in=[row[0] for row in rows]).delete()
 
     return _in_batches(
         scope,

@@ -19,10 +19,8 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpRequest
@@ -30,13 +28,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from preau.audit.models import AuditEvent
-from preau.audit.services import audit_event_build, audit_record, audit_record_many
+from preau.audit.services import audit_record
 from preau.conf import preau_setting
-from preau.directory.activation_codes import activation_code_digest, activation_code_generate
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
 from preau.directory.scope import accounts_reissue_refused
-from preau.directory.services import RevokeReason, accounts_access_revoke
+from preau.directory.transitions import accounts_reprovision
 from preau.provisioning.letters import (
     Child,
     Journey,
@@ -45,10 +41,6 @@ from preau.provisioning.letters import (
     letter_journeys,
     letters_render,
 )
-
-ISSUABLE_STATES = (Account.State.PROVISIONED, Account.State.DEACTIVATED)
-# Rows locked and rewritten per statement (keeps every IN (...) list well below SQLite's limit).
-_CHUNK = 1000
 
 PROFILES: dict[str, tuple[str, ...]] = {
     "student": (Membership.Profile.STUDENT,),
@@ -82,71 +74,13 @@ def activation_codes_issue(
     print. ACTIVE accounts are skipped (left exactly as they are). The state is read again under
     a row lock, so an account that activated meanwhile is skipped too. The given instances are
     updated in place. One transaction; one ``activation_code.issue`` audit event per account
-    (``establishment`` is recorded on them when the codes are issued for one school).
+    (``establishment`` is recorded on them when the codes are issued for one school). The
+    directory's reprovision move (:func:`preau.directory.transitions.accounts_reprovision`)
+    does the work, and ends every session, token, reset link and unfinished journey.
     """
-    ids = list(dict.fromkeys(a.pk for a in accounts if a.pk is not None))
-    if not ids:
-        return {}
-    now = timezone.now()
-    expires_at = now + timedelta(days=preau_setting("ACTIVATION_DAYS"))
-    codes: dict[int, str] = {}
-    events: list[AuditEvent] = []
-    unusable = make_password(None)
-    with transaction.atomic():
-        for start in range(0, len(ids), _CHUNK):
-            locked = list(
-                Account.objects.select_for_update()
-                .filter(pk__in=ids[start : start + _CHUNK], state__in=ISSUABLE_STATES)
-                .order_by("pk")
-                .only("pk", "login", "state")
-            )
-            for account in locked:
-                code = activation_code_generate()
-                codes[account.pk] = code
-                reactivated = account.state == Account.State.DEACTIVATED
-                account.activation_code_digest = activation_code_digest(code)
-                account.activation_expires_at = expires_at
-                account.state = Account.State.PROVISIONED
-                account.deactivated_at = None
-                # bulk_update() skips auto_now: the change must still show in updated_at.
-                account.updated_at = now
-                events.append(
-                    audit_event_build(
-                        action="activation_code.issue",
-                        actor=actor,
-                        target=account,
-                        establishment=establishment,
-                        request=request,
-                        data={"expires_at": expires_at.isoformat(), "reactivated": reactivated},
-                    )
-                )
-            # Only the digest differs from one account to the next: one plain UPDATE sets the
-            # rest, and bulk_update's CASE expression carries the digests alone.
-            # The code replaces any password: one chosen with the previous code by whoever held
-            # that letter (a thief half-way through the first connection), or an old one.
-            Account.objects.filter(pk__in=[account.pk for account in locked]).update(
-                state=Account.State.PROVISIONED,
-                password=unusable,
-                activation_expires_at=expires_at,
-                deactivated_at=None,
-                updated_at=now,
-            )
-            Account.objects.bulk_update(locked, ["activation_code_digest"], batch_size=_CHUNK)
-            # ... and every session, token, reset link and unfinished journey of the account.
-            accounts_access_revoke(
-                account_ids=[account.pk for account in locked], reason=RevokeReason.REISSUE
-            )
-        audit_record_many(events)
-    digests = {pk: activation_code_digest(code) for pk, code in codes.items()}
-    for account in accounts:
-        if account.pk in digests:
-            account.activation_code_digest = digests[account.pk]
-            account.activation_expires_at = expires_at
-            account.state = Account.State.PROVISIONED
-            account.password = unusable
-            account.deactivated_at = None
-            account.updated_at = now
-    return codes
+    return accounts_reprovision(
+        actor=actor, accounts=accounts, establishment=establishment, request=request
+    )
 
 
 def activation_code_issue(

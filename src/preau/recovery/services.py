@@ -39,10 +39,14 @@ from preau.conf import preau_setting
 from preau.directory.models import Account, Establishment, Guardianship, Membership
 from preau.directory.scope import ConsoleAction, scope_check
 from preau.directory.selectors import establishments_administered
-from preau.directory.services import RevokeReason, accounts_access_revoke
+from preau.directory.transitions import (  # noqa: F401 - the first three are re-exported
+    account_can_reactivate,
+    account_deactivate,
+    account_reactivate,
+    account_reprovision,
+)
 from preau.notify.services import message_queue
 from preau.notify.sms import phone_e164
-from preau.provisioning.services import activation_code_issue
 from preau.recovery import tokens
 from preau.recovery.letters import account_letter_pdf
 from preau.recovery.models import (
@@ -1019,15 +1023,12 @@ def account_code_reissue(
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         was_active = locked.state == Account.State.ACTIVE
-        ended = 0
         ended = SessionRecord.objects.filter(account=locked, ended_at__isnull=True).count()
         if was_active:
-            locked.state = Account.State.PROVISIONED
-            locked.save(update_fields=["state", "updated_at"])
             _demand_set(locked, actor)
-        # The code replaces the password and ends every session, reset link, token and
-        # unfinished first connection of the account (see activation_codes_issue).
-        code = activation_code_issue(
+        # The directory's reprovision move: the code replaces the password and ends every
+        # session, reset link, token and unfinished first connection of the account.
+        code = account_reprovision(
             actor=actor, account=locked, establishment=establishment, request=request
         )
         destination = ""
@@ -1145,90 +1146,6 @@ def account_password_change_demand(
             request=request,
         )
     return demand
-
-
-def account_deactivate(
-    *,
-    actor: Account,
-    account: Account,
-    establishment: Establishment,
-    request: HttpRequest | None = None,
-) -> bool:
-    """Deactivate ``account`` now: it cannot sign in, its sessions end. False if it already was."""
-    scope_check(
-        actor=actor, account=account, establishment=establishment, action=ConsoleAction.DEACTIVATE
-    )
-    if account.pk == actor.pk:
-        raise ValidationError(_("Vous ne pouvez pas désactiver votre propre compte."), code="self")
-    with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=account.pk)
-        if locked.state == Account.State.DEACTIVATED:
-            return False
-        previous = locked.state
-        locked.state = Account.State.DEACTIVATED
-        locked.deactivated_at = timezone.now()
-        locked.save(update_fields=["state", "deactivated_at", "updated_at"])
-        ended = accounts_access_revoke(account_ids=[locked.pk], reason=RevokeReason.DEACTIVATED)
-        audit_record(
-            action="account.deactivate",
-            actor=actor,
-            target=locked,
-            establishment=establishment,
-            request=request,
-            data={"from": previous, "sessions_ended": ended},
-        )
-    account.state = locked.state
-    account.deactivated_at = locked.deactivated_at
-    return True
-
-
-def account_can_reactivate(account: Account) -> bool:
-    """A deactivated account that had been activated and still has its password comes back as
-    it was; any other needs a new activation code."""
-    return (
-        account.state == Account.State.DEACTIVATED
-        and account.activated_at is not None
-        and account.has_usable_password()
-    )
-
-
-def account_reactivate(
-    *,
-    actor: Account,
-    account: Account,
-    establishment: Establishment,
-    request: HttpRequest | None = None,
-) -> bool:
-    """Bring back a deactivated account that had been activated, with its password. Raises
-    ``ValidationError`` for one that must get a new activation code instead."""
-    scope_check(
-        actor=actor, account=account, establishment=establishment, action=ConsoleAction.REACTIVATE
-    )
-    with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=account.pk)
-        if locked.state != Account.State.DEACTIVATED:
-            return False
-        if not account_can_reactivate(locked):
-            raise ValidationError(
-                _(
-                    "Ce compte n'a jamais été activé (ou n'a pas de mot de passe) : pour le "
-                    "réactiver, émettez un nouveau code d'activation."
-                ),
-                code="needs_code",
-            )
-        locked.state = Account.State.ACTIVE
-        locked.deactivated_at = None
-        locked.save(update_fields=["state", "deactivated_at", "updated_at"])
-        audit_record(
-            action="account.reactivate",
-            actor=actor,
-            target=locked,
-            establishment=establishment,
-            request=request,
-        )
-    account.state = locked.state
-    account.deactivated_at = None
-    return True
 
 
 def _throttle_pairs(account: Account) -> list[tuple[str, str]]:
