@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	PREAU_DATA_DIR=$$(mktemp -d) $(BIN)/preau makemigrations --check --dry-run
 
 format: $(STAMP)
