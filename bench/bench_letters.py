@@ -165,7 +165,7 @@ def _child() -> None:
     # The codes of the last print sign in (three letters picked at random).
     for index in random.sample(range(pages), 3):
         text = reader.pages[index].extract_text()
-        lines = [line.strip() for line in text.splitlines()]
+        lines = [line.strip().replace("\u2019", "'") for line in text.splitlines()]
         login = lines[lines.index("Identifiant") + 1]
         code = lines[lines.index("Code d'activation") + 1]
         assert authenticate(None, username=login, password=code) is not None, login
