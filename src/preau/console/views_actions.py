@@ -21,11 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from preau.console.views import _actor, _render, console_page
 from preau.directory import selectors as directory_selectors
+from preau.directory import transitions
 from preau.directory.models import Account, Establishment
 from preau.directory.scope import ConsoleAction, scope_refusal
 from preau.french import de
 from preau.notify.phones import mobile_display
-from preau.recovery import selectors, services
+from preau.provisioning import reissue
+from preau.recovery import helpdesk, selectors
 from preau.recovery.forms import ReissueForm
 from preau.recovery.models import HelpRequest
 
@@ -150,13 +152,13 @@ def account_reissue(request: HttpRequest, establishment: Establishment, login: s
     )
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.account_code_reissue(
+            result = reissue.account_code_reissue(
                 actor=_actor(request),
                 account=account,
                 establishment=establishment,
                 delivery=form.cleaned_data["delivery"],
                 email=form.cleaned_data.get("email") or "",
-                help_request=help_request,
+                help_request_id=help_request.pk if help_request else None,
                 request=request,
             )
         except ValidationError as exc:
@@ -165,11 +167,11 @@ def account_reissue(request: HttpRequest, establishment: Establishment, login: s
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            if result.delivery is services.Delivery.LETTER:
+            if result.delivery is reissue.Delivery.LETTER:
                 return _letter_response(account, result.pdf)
             where = (
                 result.destination
-                if result.delivery is services.Delivery.EMAIL
+                if result.delivery is reissue.Delivery.EMAIL
                 else mobile_display(result.destination)
             )
             messages.success(
@@ -202,7 +204,7 @@ def account_password_demand(
 ) -> HttpResponse:
     account = _account(request, establishment, login, ConsoleAction.PASSWORD_DEMAND)
     try:
-        services.account_password_change_demand(
+        helpdesk.account_password_change_demand(
             actor=_actor(request), account=account, establishment=establishment, request=request
         )
     except PermissionDenied as exc:
@@ -224,7 +226,7 @@ def account_deactivate(
     account = _account(request, establishment, login, ConsoleAction.DEACTIVATE)
     if request.method == "POST":
         try:
-            services.account_deactivate(
+            transitions.account_deactivate(
                 actor=_actor(request),
                 account=account,
                 establishment=establishment,
@@ -259,7 +261,7 @@ def account_reactivate(
 ) -> HttpResponse:
     account = _account(request, establishment, login, ConsoleAction.REACTIVATE)
     try:
-        services.account_reactivate(
+        transitions.account_reactivate(
             actor=_actor(request), account=account, establishment=establishment, request=request
         )
     except ValidationError as exc:
@@ -284,7 +286,7 @@ def account_throttles_lift(
 ) -> HttpResponse:
     account = _account(request, establishment, login, ConsoleAction.THROTTLES_LIFT)
     try:
-        services.account_throttles_lift(
+        helpdesk.account_throttles_lift(
             actor=_actor(request), account=account, establishment=establishment, request=request
         )
     except PermissionDenied as exc:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from preau.console.views import _actor, _render, console_page
 from preau.console.views_actions import reissue_form_for
 from preau.directory.models import Establishment
-from preau.recovery import selectors, services
+from preau.recovery import helpdesk, selectors
 from preau.recovery.models import HelpRequest
 
 PAGE_SIZE = 50
@@ -78,7 +78,7 @@ def help_request_status(
 ) -> HttpResponse:
     help_request = _help_request(request, establishment, pk)
     try:
-        changed = services.help_request_status_set(
+        changed = helpdesk.help_request_status_set(
             actor=_actor(request),
             help_request=help_request,
             status=request.POST.get("status", ""),

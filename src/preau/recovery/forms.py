@@ -15,7 +15,7 @@ from preau.activation.forms import parse_birth_date
 from preau.directory.models import Establishment
 from preau.recovery import tokens
 from preau.recovery.models import HelpRequest
-from preau.recovery.services import Query, query_parse
+from preau.recovery.requests import Query, query_parse
 
 _TEXT = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
 

@@ -9,6 +9,9 @@ demand, see ``recovery.selectors.password_change_demanded``).
 A first connection blocked on the birth date (the activation app's ``birth_date_blocked``
 signal) becomes a help request in the school's queue: the activation app, lower in the layers,
 knows nothing of help requests.
+
+A new activation code handed over by the school (provisioning's ``activation_code_reissued``)
+demands a new password of an account that had one, and closes the help request it answers.
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
 from preau.activation.signals import birth_date_blocked
 from preau.directory.models import Account
 from preau.directory.signals import access_revoked
+from preau.provisioning.signals import activation_code_reissued
+from preau.recovery.helpdesk import (
+    help_request_answered,
+    help_request_birth_date_refused,
+    password_change_demand_set,
+)
 from preau.recovery.models import PasswordReset
 from preau.recovery.selectors import password_change_demanded
-from preau.recovery.services import help_request_birth_date_refused
 
 
 @receiver(user_logged_in, dispatch_uid="preau.recovery.password_change_demand")
@@ -55,3 +63,28 @@ def _access_revoked(sender: Any, account_ids: list[int], **kwargs: Any) -> None:
     PasswordReset.objects.filter(account_id__in=account_ids, ended_at__isnull=True).update(
         ended_at=timezone.now(), end_reason=PasswordReset.EndReason.REVOKED
     )
+
+
+@receiver(activation_code_reissued, dispatch_uid="preau.recovery.code_reissued")
+def _code_reissued(
+    sender: Any,
+    *,
+    actor: Account,
+    account: Account,
+    establishment: Any,
+    was_active: bool,
+    delivery: str,
+    help_request_id: int | None,
+    request: Any,
+    **kwargs: Any,
+) -> None:
+    if was_active:
+        password_change_demand_set(account=account, actor=actor)
+    if help_request_id is not None:
+        help_request_answered(
+            actor=actor,
+            establishment=establishment,
+            help_request_id=help_request_id,
+            delivery=delivery,
+            request=request,
+        )

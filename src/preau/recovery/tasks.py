@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from preau.recovery.services import recovery_request_process
+from preau.recovery.requests import recovery_request_process
 
 
 @task()

@@ -26,7 +26,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from preau.account.forms import SetPasswordForm, mobile_display, wait_message
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
-from preau.recovery import services, tokens
+from preau.recovery import helpdesk, mobile_proof, resets, tokens
+from preau.recovery import requests as recovery_requests
 from preau.recovery.forms import (
     CodeForm,
     HelpRequestForm,
@@ -48,13 +49,13 @@ HELP_SENT_KEY = "preau_recovery_help_sent"
 IDENTIFIER_QUERY_KEY = "preau_recovery_identifier_query"
 
 _LINK_STATUS_CODES = {
-    services.ResetStatus.UNKNOWN: 404,
-    services.ResetStatus.EXPIRED: 410,
-    services.ResetStatus.USED: 410,
-    services.ResetStatus.SUPERSEDED: 410,
-    services.ResetStatus.OBSOLETE: 410,
-    services.ResetStatus.EXHAUSTED: 410,
-    services.ResetStatus.ACCOUNT_CLOSED: 403,
+    resets.ResetStatus.UNKNOWN: 404,
+    resets.ResetStatus.EXPIRED: 410,
+    resets.ResetStatus.USED: 410,
+    resets.ResetStatus.SUPERSEDED: 410,
+    resets.ResetStatus.OBSOLETE: 410,
+    resets.ResetStatus.EXHAUSTED: 410,
+    resets.ResetStatus.ACCOUNT_CLOSED: 403,
 }
 
 
@@ -85,14 +86,16 @@ def _code_limit() -> int:
     return int(preau_setting("RECOVERY_CODE_ATTEMPTS"))
 
 
-def _submit_password_request(request: HttpRequest, query: services.Query, typed: str) -> int:
+def _submit_password_request(
+    request: HttpRequest, query: recovery_requests.Query, typed: str
+) -> int:
     """Hand a forgotten-password request over; remember in the session what the next pages
     need. Returns the seconds to wait when throttled (0: accepted)."""
     handle = tokens.token_new()
-    result = services.recovery_request_submit(
+    result = recovery_requests.recovery_request_submit(
         kind=RecoveryRequest.Kind.PASSWORD, query=query, handle=handle, request=request
     )
-    if result.outcome is services.SubmitOutcome.THROTTLED:
+    if result.outcome is recovery_requests.SubmitOutcome.THROTTLED:
         return result.wait
     request.session[HANDLE_KEY] = handle
     request.session[REQUESTED_AT_KEY] = _now()
@@ -155,17 +158,17 @@ def code_view(request: HttpRequest) -> HttpResponse:  # noqa: PLR0911 - one answ
     if request.method == "POST":
         answer.status = 400
         if form.is_valid():
-            result = services.password_reset_code_verify(
+            result = resets.password_reset_code_verify(
                 handle=handle, code=form.cleaned_data["code"], request=request
             )
-            if result.outcome is services.CodeOutcome.OK:
+            if result.outcome is resets.CodeOutcome.OK:
                 for key in (HANDLE_KEY, TRIES_KEY, REQUESTED_AT_KEY):
                     request.session.pop(key, None)
                 request.session[GRANT_KEY] = result.grant
                 return redirect("recovery:new_password")
-            if result.outcome is services.CodeOutcome.EXPIRED:
+            if result.outcome is resets.CodeOutcome.EXPIRED:
                 return _code_problem(request, "expired")
-            if result.outcome is services.CodeOutcome.THROTTLED:
+            if result.outcome is resets.CodeOutcome.THROTTLED:
                 answer.throttled(result.wait)
             else:
                 tries += 1
@@ -201,14 +204,14 @@ def _code_problem(request: HttpRequest, status: str) -> HttpResponse:
 def link_view(request: HttpRequest, token: str) -> HttpResponse:
     """The link of the mail: checked (not used: mail scanners open links), kept in the session
     and left out of the address of the next page."""
-    check = services.password_reset_check(token)
-    if check.status is not services.ResetStatus.VALID:
+    check = resets.password_reset_check(token)
+    if check.status is not resets.ResetStatus.VALID:
         return _link_problem(request, check.status)
     request.session[GRANT_KEY] = token
     return redirect("recovery:new_password")
 
 
-def _link_problem(request: HttpRequest, status: services.ResetStatus) -> HttpResponse:
+def _link_problem(request: HttpRequest, status: resets.ResetStatus) -> HttpResponse:
     return render(
         request,
         "recovery/link_problem.html",
@@ -224,18 +227,18 @@ def new_password_view(request: HttpRequest) -> HttpResponse:
     grant = str(request.session.get(GRANT_KEY) or "")
     if not grant and DONE_KEY in request.session:
         return redirect("recovery:done")  # a second submission of the form
-    check = services.password_reset_check(grant)
-    if check.status is not services.ResetStatus.VALID or check.account is None:
+    check = resets.password_reset_check(grant)
+    if check.status is not resets.ResetStatus.VALID or check.account is None:
         request.session.pop(GRANT_KEY, None)
         return _link_problem(request, check.status)
     account = check.account
     form = SetPasswordForm(request.POST if request.method == "POST" else None, account=account)
     if request.method == "POST" and form.is_valid():
-        done = services.password_reset_complete(
+        done = resets.password_reset_complete(
             token=grant, password=form.cleaned_data["password"], request=request
         )
         request.session.pop(GRANT_KEY, None)
-        if done.status is not services.ResetStatus.VALID:
+        if done.status is not resets.ResetStatus.VALID:
             return _link_problem(request, done.status)
         request.session[DONE_KEY] = account.login
         return redirect("recovery:done")
@@ -267,14 +270,14 @@ def identifier_request_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         answer.status = 400
         if form.is_valid():
-            result = services.recovery_request_submit(
+            result = recovery_requests.recovery_request_submit(
                 kind=RecoveryRequest.Kind.IDENTIFIER,
                 query=form.cleaned_data["contact"],
                 first_name=form.cleaned_data["first_name"],
                 handle="",
                 request=request,
             )
-            if result.outcome is services.SubmitOutcome.ACCEPTED:
+            if result.outcome is recovery_requests.SubmitOutcome.ACCEPTED:
                 request.session[IDENTIFIER_QUERY_KEY] = str(form.data.get("contact", "")).strip()[
                     :254
                 ]
@@ -303,16 +306,16 @@ def proof_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         answer.status = 400
         if form.is_valid():
-            result = services.recovery_proof_check(
+            result = resets.recovery_proof_check(
                 identifier=form.cleaned_data["identifier"],
                 birth_date=form.cleaned_data["birth_date"],
                 request=request,
             )
-            if result.outcome is services.ProofOutcome.OK and result.account is not None:
+            if result.outcome is resets.ProofOutcome.OK and result.account is not None:
                 request.session.cycle_key()
                 request.session[PROOF_KEY] = {"account": result.account.pk, "at": _now()}
                 return redirect("recovery:account_status")
-            if result.outcome is services.ProofOutcome.THROTTLED:
+            if result.outcome is resets.ProofOutcome.THROTTLED:
                 answer.throttled(result.wait)
             else:
                 answer.error = _(
@@ -351,7 +354,7 @@ def account_status_view(request: HttpRequest) -> HttpResponse:
     account = _proven_account(request)
     if account is None:
         return redirect("recovery:proof")
-    establishments = services.establishments_of(account)
+    establishments = helpdesk.establishments_of(account)
     profiles = _profiles(account)
     guardian = Membership.Profile.GUARDIAN in profiles or (
         Guardianship.objects.filter(guardian=account).exists()
@@ -363,7 +366,9 @@ def account_status_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if action == "resend" and channels.any and not channels.deactivated:
         wait = _submit_password_request(
-            request, services.Query(services.QueryKind.IDENTIFIER, account.login), account.login
+            request,
+            recovery_requests.Query(recovery_requests.QueryKind.IDENTIFIER, account.login),
+            account.login,
         )
         if not wait:
             return redirect("recovery:password_sent")
@@ -377,7 +382,7 @@ def account_status_view(request: HttpRequest) -> HttpResponse:
         form = HelpRequestForm(request.POST, **form_kwargs)
         if form.is_valid():
             data = form.cleaned_data
-            help_request = services.help_request_submit(
+            help_request = helpdesk.help_request_submit(
                 account=account,
                 establishment=data["establishment"],
                 last_name=data["last_name"],
@@ -437,22 +442,22 @@ def mobile_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "send":
-            outcome = services.mobile_proof_send(account=account, request=request)
-            if outcome is services.MobileProofOutcome.SENT:
+            outcome = mobile_proof.mobile_proof_send(account=account, request=request)
+            if outcome is mobile_proof.MobileProofOutcome.SENT:
                 message = _("Un code vient d'être envoyé par SMS au %(number)s.") % {
                     "number": mobile_display(account.mobile)
                 }
-            elif outcome is services.MobileProofOutcome.THROTTLED:
+            elif outcome is mobile_proof.MobileProofOutcome.THROTTLED:
                 error = _("Trop de codes envoyés à ce numéro : réessayez dans une heure.")
                 status = 429
         elif form.is_valid():
-            outcome = services.mobile_proof_confirm(
+            outcome = mobile_proof.mobile_proof_confirm(
                 account=account, code=form.cleaned_data["code"], request=request
             )
-            if outcome is services.MobileProofOutcome.CONFIRMED:
+            if outcome is mobile_proof.MobileProofOutcome.CONFIRMED:
                 message = _("Votre numéro de mobile est confirmé.")
                 form = CodeForm()
-            elif outcome is services.MobileProofOutcome.EXPIRED:
+            elif outcome is mobile_proof.MobileProofOutcome.EXPIRED:
                 error = _("Ce code a expiré ou a été remplacé : demandez un nouveau code.")
                 status = 400
             else:

@@ -7,8 +7,9 @@ from typing import Any
 
 from django import template
 
+from preau.directory import transitions
 from preau.directory.scope import ConsoleAction, scope_refusal
-from preau.recovery import selectors, services
+from preau.recovery import helpdesk, selectors
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ def account_actions(context: Any, account: Any, establishment: Any) -> dict[str,
     request = context["request"]
     throttles = [
         (THROTTLE_LABELS.get(scope, scope), wait)
-        for scope, wait in services.account_throttles_active(account)
+        for scope, wait in helpdesk.account_throttles_active(account)
     ]
     return {
         "account": account,
@@ -28,7 +29,7 @@ def account_actions(context: Any, account: Any, establishment: Any) -> dict[str,
         "csrf_token": context.get("csrf_token"),
         "throttles": throttles,
         "password_demanded": selectors.password_change_demanded(account),
-        "can_reactivate": services.account_can_reactivate(account),
+        "can_reactivate": transitions.account_can_reactivate(account),
         "help_requests": selectors.help_requests_open_for(
             actor=request.user, establishment=establishment, account=account
         ),
