@@ -92,10 +92,14 @@ def audit_record_bulk(
     and repeated per target, with the target's action, as plain rows streamed by
     :class:`preau.db_bulk.BulkInserter` (COPY on PostgreSQL): an import writes one per person
     of its file, and a model instance per row would cost more than the rest of the write.
+    Every action must be one of :data:`~preau.audit.labels.AUDIT_ACTIONS`, as for one event.
     """
     events = list(targets)
     if not events:
         return
+    unknown = sorted({t.action for t in events} - AUDIT_ACTIONS)
+    if unknown:
+        raise UnknownAuditAction(unknown[0])
     action = events[0].action
     template = audit_event_build(
         action=action, actor=actor, establishment=establishment, request=request
