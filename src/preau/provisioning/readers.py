@@ -269,7 +269,7 @@ def _control_errors(raw: dict[str, str]) -> Errors:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def read_export(  # noqa: PLR0911
+def read_export(
     *,
     kind: str,
     data: bytes,
@@ -279,22 +279,38 @@ def read_export(  # noqa: PLR0911
 ) -> ParsedFile:
     """Decode, split and check ``data`` as an export of ``kind``. Never raises for bad input."""
     parsed = ParsedFile(kind=kind, filename=filename)
-
-    def fatal(line: int, column: str, message: str) -> ParsedFile:
-        parsed.problems.append(ImportProblem(filename, line, column, message))
-        parsed.fatal = True
+    opened = _open(parsed, data)
+    if opened is None:
         return parsed
+    reader, headers = opened
+    found, missing = map_headers(kind, headers)
+    if missing:
+        _headers_refuse(parsed, headers, reader.line_num, missing)
+        return parsed
+    _lines_read(parsed, reader, headers, found, today=today, progress=progress)
+    return parsed
 
+
+def _fatal(parsed: ParsedFile, line: int, column: str, message: str) -> None:
+    parsed.problems.append(ImportProblem(parsed.filename, line, column, message))
+    parsed.fatal = True
+
+
+def _open(parsed: ParsedFile, data: bytes) -> tuple[Any, list[str]] | None:
+    """A CSV reader past the header line, and the headers; None when the file is unreadable."""
     if not data.strip():
-        return fatal(0, "", _("Le fichier est vide."))
+        _fatal(parsed, 0, "", _("Le fichier est vide."))
+        return None
     text, info = decode(data)
     if text is None:
-        return fatal(0, "", info)
+        _fatal(parsed, 0, "", info)
+        return None
     parsed.encoding = info
     lines = text.splitlines()
     header_index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_index is None:
-        return fatal(0, "", _("Le fichier est vide."))
+        _fatal(parsed, 0, "", _("Le fichier est vide."))
+        return None
     parsed.delimiter = sniff_delimiter(lines[header_index])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
     try:
@@ -302,54 +318,76 @@ def read_export(  # noqa: PLR0911
         while not any(h.strip() for h in headers):
             headers = next(reader)
     except (csv.Error, StopIteration) as exc:
-        return fatal(
-            header_index + 1, "", _("Ligne d'en-tête illisible : %(error)s") % {"error": exc}
+        _fatal(
+            parsed,
+            header_index + 1,
+            "",
+            _("Ligne d'en-tête illisible : %(error)s") % {"error": exc},
         )
-    header_line = reader.line_num
-    found, missing = map_headers(kind, headers)
-    if missing:
-        for other in KINDS:
-            if other == kind:
-                continue
-            other_found, other_missing = map_headers(other, headers)
-            distinctive = {c.key for c in COLUMNS[other] if c.distinctive} - {
-                c.key for c in COLUMNS[kind] if c.distinctive
-            }
-            if not other_missing and distinctive & set(other_found):
-                return fatal(
-                    header_line,
-                    "",
-                    _(
-                        "Ce fichier ressemble à un %(found)s, or un %(expected)s était attendu "
-                        "(colonnes obligatoires : %(columns)s). Vérifiez le fichier ou le type "
-                        "d'import choisi."
-                    )
-                    % {
-                        "found": kind_label(other),
-                        "expected": kind_label(kind),
-                        "columns": _required_labels(kind),
-                    },
+        return None
+    return reader, headers
+
+
+def _headers_refuse(
+    parsed: ParsedFile, headers: list[str], header_line: int, missing: list[Column]
+) -> None:
+    """Required columns are missing: name the kind the file looks like, or the columns."""
+    kind, filename = parsed.kind, parsed.filename
+    for other in KINDS:
+        if other == kind:
+            continue
+        other_found, other_missing = map_headers(other, headers)
+        distinctive = {c.key for c in COLUMNS[other] if c.distinctive} - {
+            c.key for c in COLUMNS[kind] if c.distinctive
+        }
+        if not other_missing and distinctive & set(other_found):
+            _fatal(
+                parsed,
+                header_line,
+                "",
+                _(
+                    "Ce fichier ressemble à un %(found)s, or un %(expected)s était attendu "
+                    "(colonnes obligatoires : %(columns)s). Vérifiez le fichier ou le type "
+                    "d'import choisi."
                 )
-        for column in missing:
-            parsed.problems.append(
-                ImportProblem(
-                    filename,
-                    header_line,
-                    column.label,
-                    _(
-                        "Colonne obligatoire absente. Un %(expected)s doit avoir les colonnes "
-                        "%(columns)s ; en-têtes trouvés : %(headers)s."
-                    )
-                    % {
-                        "expected": kind_label(kind),
-                        "columns": _required_labels(kind),
-                        "headers": ", ".join(f"« {h.strip()} »" for h in headers if h.strip())
-                        or "—",
-                    },
-                )
+                % {
+                    "found": kind_label(other),
+                    "expected": kind_label(kind),
+                    "columns": _required_labels(kind),
+                },
             )
-        parsed.fatal = True
-        return parsed
+            return
+    for column in missing:
+        parsed.problems.append(
+            ImportProblem(
+                filename,
+                header_line,
+                column.label,
+                _(
+                    "Colonne obligatoire absente. Un %(expected)s doit avoir les colonnes "
+                    "%(columns)s ; en-têtes trouvés : %(headers)s."
+                )
+                % {
+                    "expected": kind_label(kind),
+                    "columns": _required_labels(kind),
+                    "headers": ", ".join(f"« {h.strip()} »" for h in headers if h.strip()) or "—",
+                },
+            )
+        )
+    parsed.fatal = True
+
+
+def _lines_read(
+    parsed: ParsedFile,
+    reader: Any,
+    headers: list[str],
+    found: dict[str, int],
+    *,
+    today: dt.date,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Split every data line after the header, and check the lines of the right width."""
+    filename = parsed.filename
     # Second and third first names spread over several columns ("Prénom 2", "Prénom 3").
     extra_first = [
         i
@@ -358,9 +396,7 @@ def read_export(  # noqa: PLR0911
         and i != found.get("other_first_names")
     ]
     width = len(headers)
-    labels = {c.key: c.label for c in COLUMNS[kind]}
-    check = _CHECKERS[kind]
-    previous_end = header_line
+    previous_end = reader.line_num
     count = 0
     while True:
         try:
@@ -400,27 +436,42 @@ def read_export(  # noqa: PLR0911
             )
             parsed.rejected_lines.add(line)
             continue
-        raw = {key: clean(fields[index]) for key, index in found.items()}
-        if extra_first:
-            more = [clean(fields[i]) for i in extra_first if fields[i].strip()]
-            raw["other_first_names"] = ", ".join(
-                [v for v in (raw.get("other_first_names", ""),) if v] + more
-            )
-        errors = _control_errors(raw)
-        checked: Errors = []
-        values = check(raw, checked, today)
-        # One problem per column: a control character is what to fix first.
-        refused = {key for key, _message in errors}
-        errors += [(key, message) for key, message in checked if key not in refused]
-        if errors:
-            for key, message in errors:
-                parsed.problems.append(ImportProblem(filename, line, labels.get(key, key), message))
-            parsed.rejected_lines.add(line)
-            continue
-        parsed.rows.append(Row(line=line, values=values))
+        _line_check(parsed, line, fields, found=found, extra_first=extra_first, today=today)
     if progress is not None:
         progress(count)
-    return parsed
+
+
+def _line_check(
+    parsed: ParsedFile,
+    line: int,
+    fields: list[str],
+    *,
+    found: dict[str, int],
+    extra_first: list[int],
+    today: dt.date,
+) -> None:
+    """Check one line's values: a row, or the line's problems (one per column)."""
+    raw = {key: clean(fields[index]) for key, index in found.items()}
+    if extra_first:
+        more = [clean(fields[i]) for i in extra_first if fields[i].strip()]
+        raw["other_first_names"] = ", ".join(
+            [v for v in (raw.get("other_first_names", ""),) if v] + more
+        )
+    errors = _control_errors(raw)
+    checked: Errors = []
+    values = _CHECKERS[parsed.kind](raw, checked, today)
+    # One problem per column: a control character is what to fix first.
+    refused = {key for key, _message in errors}
+    errors += [(key, message) for key, message in checked if key not in refused]
+    if errors:
+        labels = _LABELS[parsed.kind]
+        for key, message in errors:
+            parsed.problems.append(
+                ImportProblem(parsed.filename, line, labels.get(key, key), message)
+            )
+        parsed.rejected_lines.add(line)
+        return
+    parsed.rows.append(Row(line=line, values=values))
 
 
 Errors = list[tuple[str, str]]
@@ -581,6 +632,9 @@ def _check_staff(raw: dict[str, str], errors: Errors, today: dt.date) -> dict[st
     values["classes"] = codes
     return values
 
+
+# The French label of each column, by kind (problems name the column by it).
+_LABELS = {kind: {c.key: c.label for c in COLUMNS[kind]} for kind in KINDS}
 
 _CHECKERS: dict[str, Callable[[dict[str, str], Errors, dt.date], dict[str, Any]]] = {
     STUDENTS: _check_student,
