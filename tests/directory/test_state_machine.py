@@ -112,7 +112,9 @@ def test_each_move_from_each_state_is_allowed_or_refused_as_the_table_says(
 def test_create_is_refused_for_a_saved_account(establishment: Establishment) -> None:
     account = account_factory(establishment=establishment)
     with pytest.raises(TransitionRefused):
-        accounts_transition(move=Move.CREATE, accounts=[account], actor=None, action="account.update")
+        accounts_transition(
+            move=Move.CREATE, accounts=[account], actor=None, action="account.update"
+        )
 
 
 def test_a_new_account_waits_for_its_first_connection_without_password() -> None:
@@ -187,7 +189,9 @@ def test_reactivation_is_refused_without_a_past_activation_and_a_password(
 ) -> None:
     if case == "never_activated":
         pupil = account_factory(establishment=establishment)
-        accounts_transition(move=Move.DEACTIVATE, accounts=[pupil], actor=None, action="account.update")
+        accounts_transition(
+            move=Move.DEACTIVATE, accounts=[pupil], actor=None, action="account.update"
+        )
     else:
         pupil = account_factory(state=State.DEACTIVATED, password=None, establishment=establishment)
     assert not move_allowed(Move.REACTIVATE, pupil)
@@ -233,7 +237,9 @@ def test_a_refused_move_in_a_batch_moves_nobody(establishment: Establishment) ->
     pending = account_factory(establishment=establishment)
     active = account_factory(state=State.ACTIVE, establishment=establishment)
     with pytest.raises(TransitionRefused):
-        accounts_transition(move=Move.ACTIVATE, accounts=[pending, active], actor=None, action="account.update")
+        accounts_transition(
+            move=Move.ACTIVATE, accounts=[pending, active], actor=None, action="account.update"
+        )
     pending.refresh_from_db()
     assert pending.state == State.PROVISIONED
     assert not AuditEvent.objects.filter(action="account.update").exists()
