@@ -515,15 +515,20 @@ def logins_with_prefix(bases: list[str]) -> set[str]:
         # Bases are made of [a-z0-9.-], all below "~": [base, base~) holds every login that
         # starts with base, and the login's varchar_pattern_ops index (Django's "_like"
         # index) answers each range directly.
+        # Never a prepared statement: a plan cached on the connection while the table was
+        # small (the first files of a large import) scans the whole table for each base once
+        # it has grown, and the import turns quadratic (bench/RESULTS.md, 2026-12-06).
         with connection.cursor() as cursor:
+            raw = cursor.cursor  # psycopg's own cursor, which takes ``prepare``
             for chunk in chunks(bases, 5000):
-                cursor.execute(
+                raw.execute(
                     "SELECT a.login FROM unnest(string_to_array(%s, ' ')) AS p(prefix) "
                     "JOIN directory_account a ON a.login::text ~>=~ p.prefix "
                     "AND a.login::text ~<~ (p.prefix || '~')",
                     [" ".join(chunk)],
+                    prepare=False,
                 )
-                found.update(row[0] for row in cursor.fetchall())
+                found.update(row[0] for row in raw.fetchall())
         return found
     for chunk in chunks(bases, 200):
         condition = Q()
