@@ -91,8 +91,8 @@ MIDDLEWARE = [
     # The sign-in choice ("Vous êtes…") remembered on the device: see preau.signin.wayf.
     "preau.signin.wayf.SigninChoiceMiddleware",
     # Idle and absolute session timeouts, then the required actions (charter, first
-    # connection) before any page: see preau.account.sessions, preau.activation.middleware.
-    "preau.account.sessions.SessionTimeoutMiddleware",
+    # connection) before any page: see preau.signin.timeouts, preau.activation.middleware.
+    "preau.signin.timeouts.SessionTimeoutMiddleware",
     "preau.activation.middleware.RequiredActionsMiddleware",
 ]
 
@@ -173,7 +173,7 @@ PASSWORD_HASHERS = [
 
 # --- Sessions and cookies ------------------------------------------------------------------
 SECURE_COOKIES = env.bool("PREAU_SECURE_COOKIES", default=True)
-SESSION_ENGINE = "preau.account.session_store"  # cached_db, written once per change
+SESSION_ENGINE = "preau.signin.session_store"  # cached_db, written once per change
 SESSION_COOKIE_NAME = "preau_session"
 SESSION_COOKIE_HTTPONLY = True
 # Lax, not Strict: a CAS service sends the browser back to /cas/login by a cross-site

@@ -13,11 +13,12 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.models import PasswordHistory, SessionRecord
+from preau.account.models import PasswordHistory
 from preau.account.services import account_password_set
 from preau.activation.submission import FIELD
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account
+from preau.signin.models import SessionRecord
 from tests.account.conftest import NEW_PASSWORD, PASSWORD, signed_in
 
 pytestmark = pytest.mark.django_db

@@ -10,12 +10,12 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from preau.account.models import SessionRecord
-from preau.account.session_store import SessionStore
 from preau.audit.models import AuditEvent
 from preau.audit.services import audit_record
 from preau.db import CompiledQuery, write_batch, write_batch_current
 from preau.directory.models import Account
+from preau.signin.models import SessionRecord
+from preau.signin.session_store import SessionStore
 
 pytestmark = pytest.mark.django_db
 

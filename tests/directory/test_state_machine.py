@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 import preau
-from preau.account.models import SessionRecord
 from preau.audit.models import AuditEvent
 from preau.directory.activation_codes import activation_code_matches
 from preau.directory.models import Account, Establishment, Membership
@@ -32,6 +31,7 @@ from preau.directory.transitions import (
     accounts_transition,
     move_allowed,
 )
+from preau.signin.models import SessionRecord
 from tests.factories import account_factory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from preau.account.models import SessionRecord
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account, Establishment, Membership
 from preau.lifecycle.services import (
@@ -22,6 +21,7 @@ from preau.lifecycle.services import (
     lifecycle_run,
 )
 from preau.provisioning.services import activation_code_issue
+from preau.signin.models import SessionRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -17,12 +17,12 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from preau.account.models import SessionRecord
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account, Establishment, Membership
 from preau.recovery import services
 from preau.recovery.models import HelpRequest, PasswordChangeDemand
 from preau.recovery.selectors import password_change_demanded
+from preau.signin.models import SessionRecord
 from tests.notify.sms_gateway import SmsGateway
 from tests.recovery.conftest import NEW_PASSWORD, PASSWORD, active, member, signed_in
 

@@ -135,7 +135,7 @@ def test_a_session_ended_from_another_one_sends_single_logout_too(
 ) -> None:
     """A session ended from another one ("se déconnecter partout ailleurs", a password change)
     sends single logout to the services it reached, as if it had signed out itself."""
-    from preau.account.models import SessionRecord
+    from preau.signin.models import SessionRecord
     from preau.sso.cas.models import SsoSession
 
     base, recorder = listening
@@ -146,7 +146,7 @@ def test_a_session_ended_from_another_one_sends_single_logout_too(
         if how == "elsewhere":
             response = other.post("/mon-compte/sessions")
         else:
-            from preau.account.services import sessions_end
+            from preau.signin.sessions import sessions_end
 
             sessions_end(student, reason=SessionRecord.EndReason.PASSWORD)
     if how == "elsewhere":

@@ -6,8 +6,3 @@ class AccountConfig(AppConfig):
     name = "preau.account"
     label = "account"
     verbose_name = _("Mon compte")
-
-    def ready(self) -> None:
-        # Sign-ins and sign-outs, whatever opened them (the sign-in page, later CAS or a
-        # federation), are recorded as sessions: see preau.account.receivers.
-        from preau.account import receivers  # noqa: F401

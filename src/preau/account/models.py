@@ -1,4 +1,4 @@
-"""What "Mon compte" keeps beside the directory's Account: preferences, past passwords, sessions.
+"""What "Mon compte" keeps beside the directory's Account: preferences and past passwords.
 
 These live here rather than on :class:`~preau.directory.models.Account` because only this app
 reads and writes them; each row belongs to one account and dies with it.
@@ -57,45 +57,3 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.created_at:%Y-%m-%d}"
-
-
-class SessionRecord(models.Model):
-    """One signed-in session (a Django session key), for the list in "Mon compte" and for
-    signing out everywhere else. The session itself lives in Django's session store."""
-
-    class EndReason(models.TextChoices):
-        SIGNOUT = "signout", _("déconnexion")
-        ELSEWHERE = "elsewhere", _("déconnexion à distance")
-        PASSWORD = "password", _("changement de mot de passe")
-        TIMEOUT = "timeout", _("expiration")
-        REISSUE = "reissue", _("nouveau code d'activation")
-        DEACTIVATED = "deactivated", _("compte désactivé")
-
-    # Indexed with ended_at (session_record_open_idx); the key by a plain unique constraint
-    # (unique=True would add a second, pattern-matching index on PostgreSQL). A sign-in
-    # writes one record: each index is one more write.
-    account = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="session_records",
-        db_index=False,
-    )
-    session_key = models.CharField(max_length=40)
-    created_at = models.DateTimeField(_("ouverte le"))
-    last_seen_at = models.DateTimeField(_("dernière activité"))
-    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
-    user_agent = models.CharField(_("navigateur"), max_length=255, blank=True)
-    ended_at = models.DateTimeField(_("fermée le"), null=True, blank=True)
-    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
-
-    class Meta:
-        verbose_name = _("session")
-        indexes: ClassVar = [
-            models.Index(fields=["account", "ended_at"], name="session_record_open_idx")
-        ]
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["session_key"], name="session_record_key_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.account_id} {self.created_at:%Y-%m-%d %H:%M}"

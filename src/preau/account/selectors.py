@@ -1,15 +1,12 @@
-"""Reads of "Mon compte": the password checks, preferences, open sessions."""
+"""Reads of "Mon compte": the password checks and the preferences (the open sessions are read
+by :func:`preau.signin.sessions.sessions_open`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from preau.account.models import NotificationPreferences, PasswordHistory, SessionRecord
+from preau.account.models import NotificationPreferences, PasswordHistory
 from preau.conf import preau_setting
 from preau.directory.models import Account
 from preau.signin.password_policy import password_validate
@@ -42,33 +39,3 @@ def notification_preferences_of(account: Account) -> NotificationPreferences:
     """The saved preferences, or the defaults (unsaved) for someone who never chose."""
     found = NotificationPreferences.objects.filter(account=account).first()
     return found or NotificationPreferences(account=account, updated_at=timezone.now())
-
-
-@dataclass(frozen=True)
-class OpenSession:
-    record: SessionRecord
-    is_current: bool
-
-    @property
-    def started(self) -> datetime:
-        return self.record.created_at
-
-
-def sessions_open(account: Account, current_key: str | None) -> list[OpenSession]:
-    """The account's signed-in sessions that still exist, the current one first."""
-    records = list(
-        SessionRecord.objects.filter(account=account, ended_at__isnull=True).order_by(
-            "-last_seen_at"
-        )
-    )
-    alive = set(
-        Session.objects.filter(
-            session_key__in=[r.session_key for r in records], expire_date__gt=timezone.now()
-        ).values_list("session_key", flat=True)
-    )
-    found = [
-        OpenSession(record=r, is_current=r.session_key == current_key)
-        for r in records
-        if r.session_key in alive or r.session_key == current_key
-    ]
-    return sorted(found, key=lambda s: (not s.is_current, -s.record.last_seen_at.timestamp()))

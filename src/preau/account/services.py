@@ -8,35 +8,29 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from preau.account.models import NotificationPreferences, PasswordHistory, SessionRecord
-from preau.account.signals import session_ended
+from preau.account.models import NotificationPreferences, PasswordHistory
 from preau.activation.email_proof import email_verification_issue
 from preau.activation.models import EmailVerification
 from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
 from preau.audit.services import audit_record, client_ip
 from preau.conf import preau_setting
-from preau.db import write_batch_current
 from preau.directory.models import Account
 from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.notify.masks import mask_email, mask_mobile
 from preau.notify.phones import mobile_is_valid
 from preau.notify.services import message_queue
+from preau.signin.sessions import session_record_rekey
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
 
 SCOPE_PASSWORD_ACCOUNT = "account.password.account"  # noqa: S105 - a throttle scope
 SCOPE_PASSWORD_ADDRESS = "account.password.address"  # noqa: S105
-_USER_AGENT_MAX = 255
 
 
 # --- Password -----------------------------------------------------------------------------------
@@ -331,48 +325,6 @@ def _own_session_key(request: HttpRequest | None, account: Account) -> str | Non
     return request.session.session_key
 
 
-def _session_store() -> type[SessionBase]:
-    engine: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    return engine
-
-
-def sessions_end(account: Account, *, reason: str, keep: str | None = None) -> int:
-    """End the account's recorded sessions but ``keep`` (see :func:`sessions_end_many`)."""
-    return sessions_end_many([account.pk], reason=reason, keep=keep, accounts={account.pk: account})
-
-
-def sessions_end_many(
-    account_ids: list[int],
-    *,
-    reason: str,
-    keep: str | None = None,
-    accounts: dict[int, Account] | None = None,
-) -> int:
-    """End the recorded sessions of the accounts but ``keep``: ``session_ended`` is sent for
-    each (single logout to the services it reached), then it is deleted from the session store.
-    One query when none is open (a thousand letters reprinted for people who never signed in)."""
-    records = SessionRecord.objects.filter(account_id__in=account_ids, ended_at__isnull=True)
-    if keep:
-        records = records.exclude(session_key=keep)
-    rows = list(records.values_list("session_key", "account_id"))
-    if not rows:
-        return 0
-    owners = dict(accounts or {})
-    missing = {account_id for _key, account_id in rows} - set(owners)
-    owners.update(Account.objects.in_bulk(sorted(missing)))
-    store = _session_store()
-    for key, account_id in rows:
-        session = store(session_key=key)
-        session_ended.send(
-            sender=Account, session=session, account=owners[account_id], reason=reason
-        )
-        session.delete()
-    SessionRecord.objects.filter(session_key__in=[key for key, _id in rows]).update(
-        ended_at=timezone.now(), end_reason=reason
-    )
-    return len(rows)
-
-
 @transaction.atomic
 def sessions_end_others(*, actor: Account, account: Account, request: HttpRequest) -> int:
     """ "Se déconnecter partout ailleurs": end every session of the account but this one."""
@@ -389,64 +341,3 @@ def sessions_end_others(*, actor: Account, account: Account, request: HttpReques
         data={"sessions_ended": ended},
     )
     return ended
-
-
-def session_record_open(*, account: Account, request: HttpRequest) -> SessionRecord | None:
-    """Record the session that a sign-in has just opened (called on ``user_logged_in``)."""
-    key = request.session.session_key
-    if not key:
-        return None
-    now = timezone.now()
-    agent = str(request.META.get("HTTP_USER_AGENT", ""))[:_USER_AGENT_MAX]
-    record = SessionRecord(
-        account=account,
-        session_key=key,
-        created_at=now,
-        last_seen_at=now,
-        ip=client_ip(request),
-        user_agent=agent,
-        ended_at=None,
-        end_reason="",
-    )
-    # One statement (INSERT … ON CONFLICT): the key is new after every sign-in, but a record
-    # left by an earlier use of the same key is overwritten, not duplicated. Inside a write
-    # batch (the sign-in) it goes with the batch's other rows.
-    updated = [
-        "account",
-        "created_at",
-        "last_seen_at",
-        "ip",
-        "user_agent",
-        "ended_at",
-        "end_reason",
-    ]
-    batch = write_batch_current()
-    if batch is not None:
-        batch.insert(record, conflict_fields=["session_key"], update_fields=updated)
-    else:
-        SessionRecord.objects.bulk_create(
-            [record], update_conflicts=True, unique_fields=["session_key"], update_fields=updated
-        )
-    return record
-
-
-def session_record_rekey(*, old_key: str | None, new_key: str | None) -> None:
-    """The record of a session whose key Django changed (``cycle_key``) follows the new key."""
-    if old_key and new_key and old_key != new_key:
-        SessionRecord.objects.filter(session_key=old_key, ended_at__isnull=True).update(
-            session_key=new_key
-        )
-
-
-def session_record_close(*, session_key: str | None, reason: str) -> None:
-    if session_key:
-        SessionRecord.objects.filter(session_key=session_key, ended_at__isnull=True).update(
-            ended_at=timezone.now(), end_reason=reason
-        )
-
-
-def session_record_touch(*, session_key: str | None, seen_at: Any) -> None:
-    if session_key:
-        SessionRecord.objects.filter(session_key=session_key, ended_at__isnull=True).update(
-            last_seen_at=seen_at
-        )

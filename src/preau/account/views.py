@@ -22,12 +22,13 @@ from preau.account.forms import (
     EmailChangeForm,
     PasswordChangeForm,
 )
-from preau.account.selectors import notification_preferences_of, sessions_open
+from preau.account.selectors import notification_preferences_of
 from preau.activation.selectors import charter_acceptance_of, charter_current, email_change_pending
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account
 from preau.notify.phones import mobile_display
+from preau.signin.sessions import sessions_open
 from preau.signin.throttle import wait_message
 
 

@@ -10,5 +10,5 @@ class ActivationConfig(AppConfig):
     def ready(self) -> None:
         from preau.activation import (
             checks,  # noqa: F401 - registers the configuration check
-            receivers,  # noqa: F401 - a new code, a new journey
+            receivers,  # noqa: F401 - a new code or a sign-in, a new journey
         )

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from preau.account.models import SessionRecord
 from preau.audit.services import audit_record
 from preau.conf import preau_setting
 from preau.directory.activation_codes import activation_code_display
@@ -37,6 +36,7 @@ from preau.provisioning.letters import (
     letters_render,
 )
 from preau.provisioning.signals import activation_code_reissued
+from preau.signin.models import SessionRecord
 
 
 def _public_url(path: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
-from preau.account.signals import session_ended
+from preau.signin.signals import session_ended
 from preau.sso.cas.services import sso_session_end
 
 

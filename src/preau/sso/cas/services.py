@@ -82,7 +82,7 @@ def sso_session_for(*, request: HttpRequest, now: datetime) -> tuple[int, dateti
         at = held.get("authenticated_at")
         return int(held["id"]), datetime.fromisoformat(at) if at else None
     tgt = tickets.ticket_new(tickets.GRANTING)
-    from preau.account.sessions import SIGNED_IN_AT
+    from preau.signin.timeouts import SIGNED_IN_AT
 
     signed_in = session.get(SIGNED_IN_AT)
     authenticated_at = datetime.fromtimestamp(float(signed_in), tz=now.tzinfo) if signed_in else now

@@ -43,10 +43,10 @@ from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView, User
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2.rfc6749 import errors as oauthlib_errors
 
-from preau.account.sessions import SIGNED_IN_AT
 from preau.activation.selectors import required_actions_pending
 from preau.directory.selectors import establishment_current
 from preau.signin.services import signout
+from preau.signin.timeouts import SIGNED_IN_AT
 from preau.sso.oidc.selectors import client_refusal
 from preau.sso.oidc.services import authorization_deny_record, authorization_record
 from preau.sso.oidc.validators import SIGNED_IN_AT as CODE_SIGNED_IN_AT
@@ -59,7 +59,7 @@ def _prompt(request: HttpRequest) -> set[str]:
 
 
 def _signed_in_at(request: HttpRequest) -> dt.datetime | None:
-    """When the person signed in to this session (preau.account.sessions), None if unknown."""
+    """When the person signed in to this session (preau.signin.timeouts), None if unknown."""
     stamp = request.session.get(SIGNED_IN_AT)
     if not stamp:
         return None

@@ -1,4 +1,4 @@
-"""Signals of the account app.
+"""Signals of the sign-in app.
 
 ``session_ended``: a session is being ended from elsewhere ("se déconnecter partout ailleurs",
 a password change or reset, the school's action), not by its owner's own sign-out (that one is

@@ -1,4 +1,4 @@
-"""preau.account.session_store: Django's cached database sessions, written once per change."""
+"""preau.signin.session_store: Django's cached database sessions, written once per change."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from django.db import connection
 from django.test import Client as DjangoClient
 from django.test.utils import CaptureQueriesContext
 
-from preau.account.models import SessionRecord
-from preau.account.session_store import SessionStore
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account
+from preau.signin.models import SessionRecord
+from preau.signin.session_store import SessionStore
 
 pytestmark = pytest.mark.django_db
 

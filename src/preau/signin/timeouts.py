@@ -21,10 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from preau.account.models import SessionRecord
-from preau.account.services import session_record_touch
 from preau.audit.services import audit_record
 from preau.conf import preau_setting
+from preau.signin.models import SessionRecord
+from preau.signin.sessions import session_record_touch
 
 SIGNED_IN_AT = "preau_signed_in_at"
 SEEN_AT = "preau_seen_at"

@@ -1,6 +1,6 @@
 """Préau's session engine: Django's cached database sessions, written once per change.
 
-``SESSION_ENGINE = "preau.account.session_store"``. Sessions live in the ``django_session``
+``SESSION_ENGINE = "preau.signin.session_store"``. Sessions live in the ``django_session``
 table (the record that survives a cache restart) and in the cache (Redis across nodes: most
 requests read only the cache), exactly as with Django's ``cached_db`` engine, with two changes
 that take a sign-in from seven database round trips for its session to one:
