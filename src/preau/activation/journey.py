@@ -1,15 +1,28 @@
 """The journey's state in the session: the plan of steps (for "Étape 2 sur 4"), where to go
 when it ends, and whether the closing page is due. The durable state (what was done) is in the
-database (``ActivationJourney``); this is only the view of one sitting."""
+database (``ActivationJourney``); this is only the view of one sitting.
+
+Every session key of the first connection is here. The mark of a session whose owner must
+choose a new password before anything else (``PASSWORD_CHANGE_SESSION_KEY``) is not the
+journey's: recovery sets it, the password write clears it, the journey only reads it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+# The steps of this sitting, in order (journey_plan).
 PLAN_KEY = "preau_journey_plan"
+# Where to go when the journey ends (journey_next_set, from ?next=).
 NEXT_KEY = "preau_journey_next"
+# The closing page is due (the journey ended in this sitting).
 DONE_KEY = "preau_journey_done"
+# This sitting began with the account still PROVISIONED: a first connection, not a new charter.
+FIRST_KEY = "preau_journey_first"
+# Nothing is pending for this token (account, charter version, password mark): the
+# middleware's remembered answer, so that an ordinary page costs no query.
+CLEAR_SESSION_KEY = "preau_required_actions_clear"
 
 
 @dataclass(frozen=True)
@@ -63,12 +76,10 @@ def journey_progress(
 
 
 def journey_forget(session: Any) -> None:
-    """Start afresh (after a sign-in); keeps where to go next."""
-    from preau.activation.middleware import required_actions_forget
-
-    for key in (PLAN_KEY, DONE_KEY):
+    """Start afresh (after a sign-in); keeps where to go next. The next page decides again
+    what is pending."""
+    for key in (PLAN_KEY, DONE_KEY, CLEAR_SESSION_KEY):
         session.pop(key, None)
-    required_actions_forget(session)
 
 
 def journey_next_set(session: Any, url: str) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from preau.activation.journey import CLEAR_SESSION_KEY
 from preau.activation.selectors import (
     PASSWORD_CHANGE_SESSION_KEY,
     charter_current_id,
@@ -26,7 +27,6 @@ from preau.activation.selectors import (
 )
 from preau.directory.models import Account
 
-CLEAR_SESSION_KEY = "preau_required_actions_clear"
 # On the request: True when nothing is pending (see required_actions_clear).
 _CLEAR_ATTR = "preau_required_actions_clear"
 EXEMPT_VIEW_NAMES = frozenset({"signin:login", "signin:logout", "healthz", "readyz"})

@@ -29,6 +29,7 @@ from preau.activation.email_proof import LinkStatus, email_verification_check
 from preau.activation.forms import BirthDateForm, CharterForm, EmailAddressForm
 from preau.activation.journey import (
     DONE_KEY,
+    FIRST_KEY,
     PLAN_KEY,
     journey_next_pop,
     journey_next_set,
@@ -62,8 +63,6 @@ from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account, Membership
 from preau.redirects import safe_next, url_is_local
 from preau.signin.throttle import wait_message
-
-FIRST_KEY = "preau_journey_first"
 
 STEP_URLS = {
     Action.ACCEPT_CHARTER: "activation:charter",

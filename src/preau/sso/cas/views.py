@@ -28,11 +28,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from preau.activation.middleware import (
-    CLEAR_SESSION_KEY,
-    clear_token,
-    required_actions_exempt,
-)
+from preau.activation.journey import CLEAR_SESSION_KEY
+from preau.activation.middleware import clear_token, required_actions_exempt
 from preau.activation.selectors import required_actions_pending
 from preau.conf import preau_setting
 from preau.portal.registry import RegisteredService, registry_match
