@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.directory.models import Account, Establishment, Membership
+from preau.signin.passwords import account_password_set
 
 PASSWORD = "Tournesol#42b"
 NEW_PASSWORD = "Girafe+Bleue77"

@@ -13,12 +13,11 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.models import PasswordHistory
-from preau.account.services import account_password_set
 from preau.activation.submission import FIELD
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account
-from preau.signin.models import SessionRecord
+from preau.signin.models import PasswordHistory, SessionRecord
+from preau.signin.passwords import account_password_set
 from tests.account.conftest import NEW_PASSWORD, PASSWORD, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +117,7 @@ def test_the_last_passwords_cannot_come_back(
         account_password_set(actor=person, account=person, password=password)
     assert PasswordHistory.objects.filter(account=person).count() == 2
     person.refresh_from_db()
-    from preau.account.selectors import password_errors
+    from preau.signin.passwords import password_errors
 
     assert [e.code for e in password_errors(person, "Zebre+Rouge88")] == ["reused"]
     assert password_errors(person, "Girafe+Bleue77") == []  # older than the last two

@@ -14,17 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from preau.activation.models import CharterVersion
-from preau.activation.selectors import (
-    PASSWORD_CHANGE_SESSION_KEY,
-    required_actions_config,
-    required_actions_pending,
-)
+from preau.activation.selectors import required_actions_config, required_actions_pending
 from preau.activation.services import (
     charter_accept,
     charter_version_create,
     charter_version_publish,
 )
 from preau.directory.models import Account, Establishment, Membership
+from preau.signin.passwords import PASSWORD_CHANGE_SESSION_KEY
 from tests.activation.conftest import STUDENT_CODE, follow, member, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.directory.models import Account, Establishment, Membership
 from preau.notify.models import OutboundMessage
+from preau.signin.passwords import account_password_set
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.directory.models import Account, Establishment, Membership
+from preau.signin.passwords import account_password_set
 
 pytestmark = pytest.mark.usefixtures("public_site")
 

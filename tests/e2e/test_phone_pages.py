@@ -14,7 +14,6 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.activation.services import (
     charter_accept,
     charter_version_create,
@@ -22,6 +21,7 @@ from preau.activation.services import (
 )
 from preau.directory.models import Account, Establishment, Membership
 from preau.portal.models import Category, Service, ServicePattern
+from preau.signin.passwords import account_password_set
 
 PASSWORD = "Tournesol#42"
 PHONE = {"width": 390, "height": 844}

@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from preau.account.services import account_password_set
 from preau.activation.models import ActivationJourney
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
 from preau.recovery.models import HelpRequest
+from preau.signin.passwords import account_password_set
 from tests.e2e.conftest import choose
 from tests.notify.sms_gateway import SmsGateway
 from tests.notify.smtp import SmtpServer

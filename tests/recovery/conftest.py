@@ -14,9 +14,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.activation.models import ActivationJourney
 from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.signin.passwords import account_password_set
 from tests.notify.sms_gateway import SmsGateway
 
 PASSWORD = "Tournesol#42b"

@@ -15,11 +15,11 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account
 from preau.recovery.models import PasswordReset, RecoveryRequest
 from preau.signin.models import SessionRecord
+from preau.signin.passwords import account_password_set
 from tests.recovery.conftest import NEW_PASSWORD, PASSWORD, link_in, mails_to, signed_in
 
 pytestmark = pytest.mark.django_db

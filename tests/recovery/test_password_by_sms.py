@@ -13,10 +13,10 @@ from django.contrib.auth.hashers import check_password
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account
 from preau.recovery.models import PasswordReset
+from preau.signin.passwords import account_password_set
 from tests.notify.sms_gateway import SmsGateway
 from tests.recovery.conftest import NEW_PASSWORD, PASSWORD, gateway_codes
 

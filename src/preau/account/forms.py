@@ -8,10 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from preau.account.selectors import password_errors
 from preau.directory.models import Account
 from preau.notify.phones import mobile_display, mobile_e164, mobile_is_valid
-from preau.signin.password_policy import Policy, password_policy
+from preau.signin.forms import PASSWORD_MAX_CHARS, SetPasswordForm, password_widget
 
 # preau.recovery.views imports wait_message from here until it takes it from signin (issue 13).
 from preau.signin.throttle import wait_message  # noqa: F401
@@ -65,76 +64,6 @@ class MobileField(forms.CharField):
         return mobile_normalize(str(super().clean(value) or ""))
 
 
-def _password_widget(autocomplete: str) -> forms.PasswordInput:
-    return forms.PasswordInput(
-        attrs={
-            "autocomplete": autocomplete,
-            "autocapitalize": "none",
-            "autocorrect": "off",
-            "spellcheck": "false",
-        }
-    )
-
-
-# A passphrase can be long; megabytes cannot (Argon2 would hash them).
-PASSWORD_MAX_CHARS = 1024
-
-
-class SetPasswordForm(forms.Form):
-    """New password and its confirmation, checked against the policy and the account."""
-
-    password = forms.CharField(
-        label=_("Nouveau mot de passe"),
-        strip=False,
-        max_length=PASSWORD_MAX_CHARS,
-        widget=_password_widget("new-password"),
-        error_messages={
-            "required": _("Saisissez votre nouveau mot de passe."),
-            "max_length": _("Ce mot de passe est trop long."),
-        },
-    )
-    password_confirm = forms.CharField(
-        label=_("Confirmation du nouveau mot de passe"),
-        strip=False,
-        max_length=PASSWORD_MAX_CHARS,
-        widget=_password_widget("new-password"),
-        error_messages={
-            "required": _("Saisissez une seconde fois votre nouveau mot de passe."),
-            "max_length": _("Ce mot de passe est trop long."),
-        },
-    )
-
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.account = account
-        self.policy: Policy = password_policy()
-        # Which checklist rules the last submission failed (codes), for the page.
-        self.failed_rules: set[str] = set()
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        password = cleaned.get("password")
-        confirm = cleaned.get("password_confirm")
-        if password is None:
-            return cleaned
-        errors = password_errors(self.account, password)
-        self.failed_rules = {str(e.code) for e in errors}
-        if errors:
-            self.add_error("password", errors)
-        if confirm is not None and confirm != password:
-            self.add_error(
-                "password_confirm",
-                ValidationError(
-                    _(
-                        "Les deux mots de passe saisis ne sont pas identiques : saisissez le "
-                        "même mot de passe dans les deux champs."
-                    ),
-                    code="mismatch",
-                ),
-            )
-        return cleaned
-
-
 class PasswordChangeForm(SetPasswordForm):
     """ "Mon compte": the current password first (checked by the view's service, throttled)."""
 
@@ -142,7 +71,7 @@ class PasswordChangeForm(SetPasswordForm):
         label=_("Mot de passe actuel"),
         strip=False,
         max_length=PASSWORD_MAX_CHARS,
-        widget=_password_widget("current-password"),
+        widget=password_widget("current-password"),
         error_messages={
             "required": _("Saisissez votre mot de passe actuel."),
             "max_length": _("Ce mot de passe est trop long."),
@@ -229,7 +158,7 @@ class AccountContactForm(ContactForm):
         strip=False,
         required=False,
         max_length=PASSWORD_MAX_CHARS,
-        widget=_password_widget("current-password"),
+        widget=password_widget("current-password"),
         help_text=_(
             "Seulement pour changer ou retirer le numéro : pour vérifier que c'est bien vous."
         ),
@@ -291,7 +220,7 @@ class EmailChangeForm(forms.Form):
         label=_("Mot de passe actuel"),
         strip=False,
         max_length=PASSWORD_MAX_CHARS,
-        widget=_password_widget("current-password"),
+        widget=password_widget("current-password"),
         help_text=_("Pour vérifier que c'est bien vous."),
         error_messages={
             "required": _("Saisissez votre mot de passe actuel."),

@@ -1,12 +1,10 @@
-"""What "Mon compte" keeps beside the directory's Account: preferences and past passwords.
+"""What "Mon compte" keeps beside the directory's Account: the notification preferences.
 
 These live here rather than on :class:`~preau.directory.models.Account` because only this app
 reads and writes them; each row belongs to one account and dies with it.
 """
 
 from __future__ import annotations
-
-from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -35,25 +33,3 @@ class NotificationPreferences(models.Model):
 
     def __str__(self) -> str:
         return str(self.account_id)
-
-
-class PasswordHistory(models.Model):
-    """The hash of a password this account had (the current one included), newest last.
-
-    A new password is compared with the last ``PREAU["PASSWORD_HISTORY"]`` of them.
-    """
-
-    account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history"
-    )
-    password = models.CharField(max_length=255)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("ancien mot de passe")
-        indexes: ClassVar = [
-            models.Index(fields=["account", "-created_at"], name="password_history_idx")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.account_id} {self.created_at:%Y-%m-%d}"

@@ -1,7 +1,9 @@
-"""Writes of "Mon compte": password, contact, notification preferences, sessions, e-mail change.
+"""Writes of "Mon compte": the current password's check, contact, notification preferences,
+the e-mail change, "se déconnecter partout ailleurs".
 
-The first connection (preau.activation) calls the same services for its password and contact
-steps; the recovery of a forgotten password will call :func:`account_password_set` too.
+The first connection (preau.activation) calls the same services for its contact step. The new
+password's write is the sign-in's (:func:`preau.signin.passwords.account_password_set`), shared
+by the first connection, "Mon compte" and recovery.
 """
 
 from __future__ import annotations
@@ -9,83 +11,28 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from preau.account.models import NotificationPreferences, PasswordHistory
+from preau.account.models import NotificationPreferences
 from preau.activation.email_proof import email_verification_issue
 from preau.activation.models import EmailVerification
-from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
 from preau.audit.services import audit_record, client_ip
-from preau.conf import preau_setting
 from preau.directory.models import Account
 from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.notify.masks import mask_email, mask_mobile
 from preau.notify.phones import mobile_is_valid
 from preau.notify.services import message_queue
-from preau.signin.sessions import session_record_rekey
+from preau.signin.sessions import own_session_key
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
 
 SCOPE_PASSWORD_ACCOUNT = "account.password.account"  # noqa: S105 - a throttle scope
 SCOPE_PASSWORD_ADDRESS = "account.password.address"  # noqa: S105
 
 
-# --- Password -----------------------------------------------------------------------------------
-
-
-def account_password_set(
-    *,
-    actor: Account | None,
-    account: Account,
-    password: str,
-    request: HttpRequest | None = None,
-    reason: str = "change",
-) -> None:
-    """Give ``account`` a new password (already validated by the caller's form).
-
-    Hashes with Argon2id outside the transaction (it takes tens of milliseconds), then in one
-    transaction: the hash, the history (pruned to ``PASSWORD_HISTORY``), the audit event, and
-    the end of every other session of the account. The current session, if it is the
-    account's, stays signed in.
-    """
-    encoded = make_password(password)
-    now = timezone.now()
-    keep = _own_session_key(request, account)
-    with transaction.atomic():
-        locked = Account.objects.select_for_update().get(pk=account.pk)
-        locked.password = encoded
-        locked.save(update_fields=["password", "updated_at"])
-        PasswordHistory.objects.create(account=locked, password=encoded, created_at=now)
-        limit = max(int(preau_setting("PASSWORD_HISTORY")), 1)
-        stale = list(
-            PasswordHistory.objects.filter(account=locked)
-            .order_by("-created_at", "-pk")
-            .values_list("pk", flat=True)[limit:]
-        )
-        if stale:
-            PasswordHistory.objects.filter(pk__in=stale).delete()
-        # Sessions elsewhere, reset links and OIDC tokens die with the old password.
-        ended = accounts_access_revoke(
-            account_ids=[locked.pk], reason=RevokeReason.PASSWORD, keep_session_key=keep
-        )
-        audit_record(
-            action="account.password.set",
-            actor=actor,
-            target=locked,
-            request=request,
-            data={"reason": reason, "sessions_ended": ended},
-        )
-    account.password = encoded
-    if keep is not None and request is not None:
-        # The session stays valid with the new hash (Django ties sessions to the password).
-        update_session_auth_hash(request, account)
-        request.session.pop(PASSWORD_CHANGE_SESSION_KEY, None)
-        # Django gave the session a new key: its record follows, or "Sessions ouvertes" would
-        # no longer list the very session the person is using.
-        session_record_rekey(old_key=keep, new_key=request.session.session_key)
+# --- The current password, typed to confirm a change -------------------------------------------
 
 
 class CheckOutcome(enum.Enum):
@@ -317,21 +264,13 @@ def account_email_change_request(
 # --- Sessions -----------------------------------------------------------------------------------
 
 
-def _own_session_key(request: HttpRequest | None, account: Account) -> str | None:
-    if request is None or getattr(request, "user", None) is None:
-        return None
-    if getattr(request.user, "pk", None) != account.pk:
-        return None
-    return request.session.session_key
-
-
 @transaction.atomic
 def sessions_end_others(*, actor: Account, account: Account, request: HttpRequest) -> int:
     """ "Se déconnecter partout ailleurs": end every session of the account but this one."""
     ended = accounts_access_revoke(
         account_ids=[account.pk],
         reason=RevokeReason.ELSEWHERE,
-        keep_session_key=_own_session_key(request, account),
+        keep_session_key=own_session_key(request, account),
     )
     audit_record(
         action="account.sessions.end_others",

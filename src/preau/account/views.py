@@ -28,6 +28,7 @@ from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account
 from preau.notify.phones import mobile_display
+from preau.signin.passwords import account_password_set
 from preau.signin.sessions import sessions_open
 from preau.signin.throttle import wait_message
 
@@ -105,7 +106,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
                 account=account, password=form.cleaned_data["current_password"], request=request
             )
             if check.ok:
-                services.account_password_set(
+                account_password_set(
                     actor=account,
                     account=account,
                     password=form.cleaned_data["password"],

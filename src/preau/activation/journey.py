@@ -3,8 +3,9 @@ when it ends, and whether the closing page is due. The durable state (what was d
 database (``ActivationJourney``); this is only the view of one sitting.
 
 Every session key of the first connection is here. The mark of a session whose owner must
-choose a new password before anything else (``PASSWORD_CHANGE_SESSION_KEY``) is not the
-journey's: recovery sets it, the password write clears it, the journey only reads it.
+choose a new password before anything else is the sign-in's (``PASSWORD_CHANGE_SESSION_KEY``
+in :mod:`preau.signin.passwords`, beside the password write that clears it): recovery sets it,
+the journey only reads it.
 """
 
 from __future__ import annotations

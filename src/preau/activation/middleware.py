@@ -20,12 +20,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from preau.activation.journey import CLEAR_SESSION_KEY
-from preau.activation.selectors import (
-    PASSWORD_CHANGE_SESSION_KEY,
-    charter_current_id,
-    required_actions_pending,
-)
+from preau.activation.selectors import charter_current_id, required_actions_pending
 from preau.directory.models import Account
+from preau.signin.passwords import PASSWORD_CHANGE_SESSION_KEY
 
 # On the request: True when nothing is pending (see required_actions_clear).
 _CLEAR_ATTR = "preau_required_actions_clear"

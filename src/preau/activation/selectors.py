@@ -26,6 +26,7 @@ from preau.activation.models import (
 )
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
+from preau.signin.passwords import PASSWORD_CHANGE_SESSION_KEY
 
 
 class Action(enum.StrEnum):
@@ -37,9 +38,6 @@ class Action(enum.StrEnum):
 
 
 DEFAULT_PROFILE = "default"
-# Set in a session by whoever wants its owner to choose a new password before anything else
-# (an account recovery, an administrator's temporary password); cleared when one is chosen.
-PASSWORD_CHANGE_SESSION_KEY = "preau_password_change_required"  # noqa: S105
 _CHARTER_CACHE_KEY = "activation:charter:current"
 _CHARTER_CACHE_SECONDS = 300
 

@@ -2,7 +2,7 @@
 
 Whatever opened the session (the sign-in page, CAS, a federation later: all go through
 ``django.contrib.auth``), a pending :class:`~preau.recovery.models.PasswordChangeDemand` marks the
-session with the activation app's ``PASSWORD_CHANGE_SESSION_KEY``: ``UPDATE_PASSWORD`` is then
+session with the sign-in's ``PASSWORD_CHANGE_SESSION_KEY``: ``UPDATE_PASSWORD`` is then
 pending before any page or service, and choosing the password clears the mark (and meets the
 demand, see ``recovery.selectors.password_change_demanded``).
 
@@ -23,7 +23,6 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from preau.activation.middleware import required_actions_forget
-from preau.activation.selectors import PASSWORD_CHANGE_SESSION_KEY
 from preau.activation.signals import birth_date_blocked
 from preau.directory.models import Account
 from preau.directory.signals import access_revoked
@@ -35,6 +34,7 @@ from preau.recovery.helpdesk import (
 )
 from preau.recovery.models import PasswordReset
 from preau.recovery.selectors import password_change_demanded
+from preau.signin.passwords import PASSWORD_CHANGE_SESSION_KEY
 
 
 @receiver(user_logged_in, dispatch_uid="preau.recovery.password_change_demand")

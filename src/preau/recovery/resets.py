@@ -14,7 +14,6 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from preau.account.services import account_password_set
 from preau.audit.services import audit_record, client_ip
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship
@@ -37,6 +36,7 @@ from preau.recovery.requests import (
     _current_q,
     _minutes,
 )
+from preau.signin.passwords import account_password_set
 from preau.signin.services import SCOPE_ACCOUNT as SIGNIN_SCOPE_ACCOUNT
 from preau.signin.throttle import (
     throttle_check,

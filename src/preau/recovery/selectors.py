@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from preau.account.models import PasswordHistory
 from preau.directory.models import Account, Establishment
 from preau.directory.selectors import establishments_administered
 from preau.recovery.models import HelpRequest, PasswordChangeDemand
+from preau.signin.models import PasswordHistory
 
 
 def help_requests_of(

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from preau.account.forms import SetPasswordForm, mobile_display, wait_message
+from preau.account.forms import mobile_display, wait_message
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
 from preau.recovery import helpdesk, mobile_proof, resets, tokens
@@ -37,6 +37,7 @@ from preau.recovery.forms import (
 )
 from preau.recovery.models import HelpRequest, RecoveryRequest
 from preau.recovery.selectors import channels_of
+from preau.signin.forms import SetPasswordForm
 
 HANDLE_KEY = "preau_recovery_handle"
 REQUESTED_AT_KEY = "preau_recovery_requested_at"

@@ -1,8 +1,9 @@
-"""What the sign-in keeps: the record of each signed-in session.
+"""What the sign-in keeps beside the directory's Account: the record of each signed-in
+session and the account's past passwords.
 
-The session itself lives in Django's session store (:mod:`preau.signin.session_store`); its
+A session itself lives in Django's session store (:mod:`preau.signin.session_store`); its
 record says whose it is, from where, since when and how it ended, for the list in "Mon compte"
-and for ending it from elsewhere.
+and for ending it from elsewhere. Both models were born in the account app and keep its tables.
 """
 
 from __future__ import annotations
@@ -44,8 +45,7 @@ class SessionRecord(models.Model):
     end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
 
     class Meta:
-        # The table of the account app, where the model was born (moved in state only).
-        db_table = "account_sessionrecord"
+        db_table = "account_sessionrecord"  # born in the account app (moved in state only)
         verbose_name = _("session")
         indexes: ClassVar = [
             models.Index(fields=["account", "ended_at"], name="session_record_open_idx")
@@ -56,3 +56,26 @@ class SessionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordHistory(models.Model):
+    """The hash of a password this account had (the current one included), newest last.
+
+    A new password is compared with the last ``PREAU["PASSWORD_HISTORY"]`` of them.
+    """
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "account_passwordhistory"  # born in the account app (moved in state only)
+        verbose_name = _("ancien mot de passe")
+        indexes: ClassVar = [
+            models.Index(fields=["account", "-created_at"], name="password_history_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.created_at:%Y-%m-%d}"

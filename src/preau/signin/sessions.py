@@ -28,6 +28,16 @@ from preau.signin.signals import session_ended
 _USER_AGENT_MAX = 255
 
 
+def own_session_key(request: HttpRequest | None, account: Account) -> str | None:
+    """The request's session key when the request is ``account``'s own: the session to keep
+    when a change the person makes ends their other sessions."""
+    if request is None or getattr(request, "user", None) is None:
+        return None
+    if getattr(request.user, "pk", None) != account.pk:
+        return None
+    return request.session.session_key
+
+
 def _session_store() -> type[SessionBase]:
     engine: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     return engine
