@@ -13,10 +13,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.models import NotificationPreferences
 from preau.audit.models import AuditEvent
 from preau.directory.models import Account
-from preau.notify.models import OutboundMessage
+from preau.notify.models import NotificationPreferences, OutboundMessage
 from tests.account.conftest import PASSWORD
 from tests.notify.sms_gateway import SmsGateway
 

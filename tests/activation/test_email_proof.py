@@ -13,7 +13,6 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from preau.account.services import account_email_set
 from preau.activation.email_proof import (
     LinkStatus,
     email_token_digest,
@@ -22,6 +21,7 @@ from preau.activation.email_proof import (
 )
 from preau.activation.models import EmailVerification
 from preau.directory.models import Account
+from preau.signin.contacts import account_email_set
 from tests.activation.conftest import GUARDIAN_CODE, follow, post, sign_in
 from tests.notify.smtp import SmtpServer
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from preau.account.forms import ContactForm
 from preau.activation.views import _contact_form
 from preau.demo.services import DEMO_UAI, demo_load
 from preau.directory.models import Account, Membership
 from preau.notify.phones import mobile_e164, mobile_is_valid
+from preau.signin.forms import ContactForm
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from preau.account.forms import ContactForm, MobileField
 from preau.notify import phones
 from preau.notify.phones import mobile_display, mobile_e164, mobile_is_valid
 from preau.provisioning.readers import normalize_mobile
+from preau.signin.forms import ContactForm, MobileField
 
 ACCEPTED = [
     ("06 12 34 56 78", "+33612345678"),

@@ -22,12 +22,13 @@ from preau.account.forms import (
     EmailChangeForm,
     PasswordChangeForm,
 )
-from preau.account.selectors import notification_preferences_of
 from preau.activation.selectors import charter_acceptance_of, charter_current, email_change_pending
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account
 from preau.notify.phones import mobile_display
+from preau.notify.preferences import notification_preferences_of
+from preau.signin.contacts import account_contact_update
 from preau.signin.passwords import account_password_set
 from preau.signin.sessions import sessions_open
 from preau.signin.throttle import wait_message
@@ -191,7 +192,7 @@ def contact_view(request: HttpRequest) -> HttpResponse:
                     account=account, password=data["current_password"], request=request
                 )
             if check is None or check.ok:
-                changed = services.account_contact_update(
+                changed = account_contact_update(
                     actor=account,
                     account=account,
                     mobile=data["mobile"],

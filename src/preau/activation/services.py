@@ -18,10 +18,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from preau.account.services import (
-    account_contact_update,
-    account_email_set,
-)
 from preau.activation.email_proof import (
     LinkCheck,
     LinkStatus,
@@ -47,6 +43,7 @@ from preau.activation.signals import birth_date_blocked
 from preau.audit.services import audit_record, client_ip
 from preau.directory.models import Account
 from preau.directory.transitions import account_activate as directory_account_activate
+from preau.signin.contacts import account_contact_update, account_email_set
 from preau.signin.passwords import account_password_set
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
 

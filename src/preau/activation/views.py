@@ -22,8 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from preau.account.forms import ContactForm
-from preau.account.selectors import notification_preferences_of
 from preau.activation import services
 from preau.activation.email_proof import LinkStatus, email_verification_check
 from preau.activation.forms import BirthDateForm, CharterForm, EmailAddressForm
@@ -61,8 +59,9 @@ from preau.activation.steps import GROUP_TITLE, STEP_TITLES
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account, Membership
+from preau.notify.preferences import notification_preferences_of
 from preau.redirects import safe_next, url_is_local
-from preau.signin.forms import SetPasswordForm
+from preau.signin.forms import ContactForm, SetPasswordForm
 from preau.signin.throttle import wait_message
 
 STEP_URLS = {

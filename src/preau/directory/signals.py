@@ -6,7 +6,7 @@ Sent by :func:`preau.directory.services.accounts_access_revoke` inside the trans
 act, with ``account_ids`` (a list), ``reason`` (a :class:`~preau.directory.services.
 RevokeReason` value) and ``keep_session_key`` (the acting person's own session, which stays, or
 ``None``). Each app that holds a credential answers for its own: sessions and their single
-logout (``preau.account``), the first connection's journey and e-mail links
+logout (``preau.signin``), the first connection's journey and e-mail links
 (``preau.activation``), password-reset links (``preau.recovery``), OpenID Connect tokens
 (``preau.sso.oidc``). The directory itself knows none of them.
 """

@@ -1,4 +1,5 @@
-"""The outbox: one row per message that Préau must deliver (e-mail now, SMS next).
+"""The outbox: one row per message that Préau must deliver (e-mail now, SMS next); and what
+each person agreed to receive (:class:`NotificationPreferences`).
 
 The row, not the task queue, is the source of truth. A message is written in the transaction
 that asks for it, so it exists exactly when that transaction commits; a task then delivers it.
@@ -78,3 +79,28 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient} ({self.template})"
+
+
+class NotificationPreferences(models.Model):
+    """What the person agreed to receive (first connection, then "Mon compte")."""
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preferences",
+    )
+    from_establishment = models.BooleanField(_("informations de l'établissement"), default=True)
+    from_partners = models.BooleanField(
+        _("informations des partenaires (région, académie)"), default=False
+    )
+    sms = models.BooleanField(_("SMS"), default=False)
+    updated_at = models.DateTimeField(_("modifié le"))
+
+    class Meta:
+        db_table = "account_notificationpreferences"  # born in the account app (moved in state)
+        verbose_name = _("préférences de notification")
+        verbose_name_plural = _("préférences de notification")
+
+    def __str__(self) -> str:
+        return str(self.account_id)

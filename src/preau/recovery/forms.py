@@ -10,12 +10,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from preau.account.forms import EmailField
 from preau.activation.forms import parse_birth_date
 from preau.directory.models import Establishment
 from preau.recovery import tokens
 from preau.recovery.models import HelpRequest
 from preau.recovery.requests import Query, query_parse
+from preau.signin.forms import EmailField
 
 _TEXT = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
 

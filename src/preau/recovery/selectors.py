@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 
 from preau.directory.models import Account, Establishment
 from preau.directory.selectors import establishments_administered
+from preau.notify.masks import mask_email, mask_mobile
 from preau.recovery.models import HelpRequest, PasswordChangeDemand
 from preau.signin.models import PasswordHistory
 
@@ -84,20 +85,6 @@ class Channels:
     @property
     def any(self) -> bool:
         return bool(self.email or self.mobile)
-
-
-def mask_email(address: str) -> str:
-    local, _sep, domain = address.partition("@")
-    return f"{local[:1]}…@{domain}" if domain else "…"
-
-
-def mask_mobile(e164: str) -> str:
-    from preau.account.forms import mobile_display
-
-    shown = mobile_display(e164)
-    digits = [i for i, ch in enumerate(shown) if ch.isdigit()]
-    hidden = set(digits[2:-2]) if len(digits) > 4 else set()
-    return "".join("•" if i in hidden else ch for i, ch in enumerate(shown))
 
 
 def channels_of(account: Account) -> Channels:

@@ -23,9 +23,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from preau.account.forms import mobile_display, wait_message
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
+from preau.notify.phones import mobile_display
 from preau.recovery import helpdesk, mobile_proof, resets, tokens
 from preau.recovery import requests as recovery_requests
 from preau.recovery.forms import (
@@ -38,6 +38,7 @@ from preau.recovery.forms import (
 from preau.recovery.models import HelpRequest, RecoveryRequest
 from preau.recovery.selectors import channels_of
 from preau.signin.forms import SetPasswordForm
+from preau.signin.throttle import wait_message
 
 HANDLE_KEY = "preau_recovery_handle"
 REQUESTED_AT_KEY = "preau_recovery_requested_at"

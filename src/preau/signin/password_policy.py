@@ -15,7 +15,7 @@ Whatever the policy, a password must also not contain the identifier, the first 
 the birth date of its owner, must not be a common password (Django's list of 20,000 plus French
 favourites, also when decorated with digits and symbols: ``Azerty123!``), must not be the
 activation code of the letter, and must not be one of the account's last passwords (the caller
-passes their hashes; see ``preau.account``).
+passes their hashes; see ``preau.signin.passwords``).
 
 :func:`password_policy` gives the rules of the configured policy; each :class:`Rule` carries
 the French sentence shown in the checklist and a small description the page's script uses to
