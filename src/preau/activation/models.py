@@ -1,4 +1,5 @@
-"""First connection: the charter and its versions, acceptances, the journey, e-mail proofs."""
+"""First connection: the charter and its versions, acceptances, the journey, e-mail and mobile
+proofs."""
 
 from __future__ import annotations
 
@@ -131,3 +132,27 @@ class EmailVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.email}"
+
+
+class MobileProof(models.Model):
+    """A 6-digit code sent by SMS to prove a mobile number (single use, short-lived)."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mobile_proofs"
+    )
+    mobile = models.CharField(_("numéro"), max_length=20)
+    code_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "recovery_mobileproof"  # born in the recovery app (moved in state only)
+        verbose_name = _("preuve de numéro de mobile")
+        indexes: ClassVar = [
+            models.Index(fields=["account", "created_at"], name="mobile_proof_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.mobile}"

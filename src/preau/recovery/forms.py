@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from preau.activation.forms import parse_birth_date
+from preau.codes import CODE_DIGITS, code_normalize
 from preau.directory.models import Establishment
-from preau.recovery import tokens
 from preau.recovery.models import HelpRequest
 from preau.recovery.requests import Query, query_parse
 from preau.signin.forms import EmailField
@@ -90,8 +90,8 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         raw = unicodedata.normalize("NFKC", str(self.cleaned_data["code"])).strip()
-        code = tokens.code_normalize(raw)
-        if len(code) != tokens.CODE_DIGITS or any(ch not in "0123456789 -." for ch in raw):
+        code = code_normalize(raw)
+        if len(code) != CODE_DIGITS or any(ch not in "0123456789 -." for ch in raw):
             raise ValidationError(
                 _("Le code comporte 6 chiffres : saisissez-le tel qu'il figure dans le SMS."),
                 code="format",

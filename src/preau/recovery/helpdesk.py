@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
+from preau.codes import SCOPE_CONTACT
 from preau.directory.models import Account, Establishment, Membership
 from preau.directory.scope import ConsoleAction, scope_check
 from preau.directory.selectors import establishments_administered
@@ -25,7 +26,6 @@ from preau.recovery.models import (
     PasswordChangeDemand,
 )
 from preau.recovery.requests import (
-    SCOPE_CONTACT,
     SCOPE_PROOF_IDENTIFIER,
     SCOPE_QUERY,
     _current_q,

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record, client_ip
+from preau.codes import SCOPE_CONTACT, code_digest, code_new
 from preau.conf import preau_setting
 from preau.directory.models import Account, Membership
 from preau.directory.transitions import (  # noqa: F401 - the first three are re-exported
@@ -54,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 SCOPE_QUERY = "recovery.request.query"
 SCOPE_ADDRESS = "recovery.request.address"
-SCOPE_CONTACT = "recovery.contact"
 SCOPE_CODE_ADDRESS = "recovery.code.address"
 SCOPE_PROOF_IDENTIFIER = "recovery.proof.identifier"
 SCOPE_PROOF_ADDRESS = "recovery.proof.address"
@@ -365,7 +365,7 @@ def _reset_send(row: RecoveryRequest, account: Account, channel: str, destinatio
             idempotency_key=f"password_reset:{reset.pk}",
         )
     else:
-        code = tokens.code_new()
+        code = code_new()
         valid_for = _minutes("RECOVERY_CODE_MINUTES")
         reset = PasswordReset.objects.create(
             account=account,
@@ -373,7 +373,7 @@ def _reset_send(row: RecoveryRequest, account: Account, channel: str, destinatio
             channel=channel,
             destination=destination,
             lookup_digest=row.handle_digest,
-            code_digest=tokens.code_digest(row.handle_digest, code),
+            code_digest=code_digest(row.handle_digest, code),
             fingerprint=tokens.fingerprint(account, destination),
             created_at=now,
             expires_at=now + valid_for,

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from preau.audit.services import audit_record, client_ip
+from preau.codes import code_digest
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship
 from preau.directory.transitions import (  # noqa: F401 - the first three are re-exported
@@ -152,7 +153,7 @@ def password_reset_code_verify(
         live = list(
             live_rows.select_for_update(of=("self",)).select_related("account").order_by("pk")
         )
-        typed = tokens.code_digest(salt, code)
+        typed = code_digest(salt, code)
         right = [r for r in live if tokens.matches(r.code_digest, typed)]
         if right:
             reset = right[0]

@@ -4,12 +4,12 @@
 - :mod:`preau.recovery.resets`: reset links and SMS codes, the new password, the proof by
   identifier and birth date;
 - :mod:`preau.recovery.helpdesk`: help requests and the school's actions (a password change
-  demanded, throttles lifted, a new code answering a help request);
-- :mod:`preau.recovery.mobile_proof`: proving a mobile number.
+  demanded, throttles lifted, a new code answering a help request).
 
 The account's moves (deactivation, reactivation) are the directory's
 (:mod:`preau.directory.transitions`); a new activation code handed over by the school is
-provisioning's (:mod:`preau.provisioning.reissue`).
+provisioning's (:mod:`preau.provisioning.reissue`); proving a mobile number is the first
+connection's, beside the e-mail proof (:mod:`preau.activation.mobile_proof`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from preau.recovery.helpdesk import (
     help_request_status_set,
     help_request_submit,
 )
-from preau.recovery.mobile_proof import MobileProofOutcome, mobile_proof_confirm, mobile_proof_send
 from preau.recovery.requests import (
     Query,
     QueryKind,
@@ -60,7 +59,6 @@ __all__ = [
     "CodeOutcome",
     "CodeResult",
     "Delivery",
-    "MobileProofOutcome",
     "ProofOutcome",
     "ProofResult",
     "Query",
@@ -81,8 +79,6 @@ __all__ = [
     "help_request_birth_date_refused",
     "help_request_status_set",
     "help_request_submit",
-    "mobile_proof_confirm",
-    "mobile_proof_send",
     "password_reset_check",
     "password_reset_code_verify",
     "password_reset_complete",

@@ -1,9 +1,10 @@
-"""The secrets of recovery: link tokens, SMS codes, grants, and account fingerprints.
+"""The secrets of recovery: link tokens, grants, and account fingerprints.
 
-Tokens (links, grants) are 256 random bits; codes are 6 random digits, which is little, so a
-code also dies after ``RECOVERY_CODE_ATTEMPTS`` wrong tries and ``RECOVERY_CODE_MINUTES``, and
-is only accepted from the browser that asked for it. All of them are stored as keyed SHA-256
-digests (HMAC keyed from SECRET_KEY, one salt per use) and compared in constant time.
+Tokens (links, grants) are 256 random bits. SMS codes are :mod:`preau.codes`' (six digits,
+which is little, so a code also dies after ``RECOVERY_CODE_ATTEMPTS`` wrong tries and
+``RECOVERY_CODE_MINUTES``, and is only accepted from the browser that asked for it). All of
+them are stored as keyed SHA-256 digests (HMAC keyed from SECRET_KEY, one salt per use) and
+compared in constant time.
 
 A *fingerprint* is a keyed digest of what must not have changed for a reset to stay valid: the
 account's password hash (so any password change kills every live link and code, the reset
@@ -14,13 +15,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import unicodedata
 from typing import Any
 
 from django.utils.crypto import salted_hmac
 
 _SALT = "preau.recovery"
-CODE_DIGITS = 6
 # A token in a URL: base64url of 32 bytes is 43 characters; far longer is junk.
 TOKEN_MAX_LENGTH = 128
 
@@ -33,27 +32,12 @@ def token_new() -> str:
     return secrets.token_urlsafe(32)
 
 
-def code_new() -> str:
-    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-
-
-def code_normalize(raw: str) -> str:
-    """What people type from an SMS: ``123 456``, ``123-456``, full-width ``１２３４５６``."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", raw) if ch in "0123456789")
-
-
 def token_digest(token: str) -> str:
     return digest("token", token)
 
 
 def handle_digest(handle: str) -> str:
     return digest("handle", handle)
-
-
-def code_digest(salt: str, code: str) -> str:
-    """A code's digest, bound to ``salt`` (its request's handle digest): the same six digits
-    sent to two people have two different digests."""
-    return digest("code", f"{salt}:{code_normalize(code)}")
 
 
 def matches(expected: str, actual: str) -> bool:

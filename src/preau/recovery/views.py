@@ -23,10 +23,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from preau.activation import mobile_proof
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
 from preau.notify.phones import mobile_display
-from preau.recovery import helpdesk, mobile_proof, resets, tokens
+from preau.recovery import helpdesk, resets, tokens
 from preau.recovery import requests as recovery_requests
 from preau.recovery.forms import (
     CodeForm,

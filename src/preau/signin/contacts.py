@@ -39,11 +39,11 @@ def account_contact_update(
     what changed.
 
     The mobile is a recovery channel: a new one is unproven (``mobile_verified_at`` cleared,
-    proven again by the mobile proof, ``mobile_proof_send``). With ``warn_old_contacts`` ("Mon
-    compte", where the view has checked the current password first), a change of the mobile is
-    told to the old mobile and to the verified address, after the commit, and audited with
-    both numbers masked. The first connection does not warn: the person is giving their
-    contacts for the first time, over what the school's files said."""
+    proven again by ``preau.activation.mobile_proof.mobile_proof_send``). With
+    ``warn_old_contacts`` ("Mon compte", where the view has checked the current password
+    first), a change of the mobile is told to the old mobile and to the verified address, after
+    the commit, and audited with both numbers masked. The first connection does not warn: the
+    person is giving their contacts for the first time, over what the school's files said."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     changed: list[str] = []
     fields: list[str] = []

@@ -1,34 +1,32 @@
-"""Proving a mobile number: a code sent by SMS, typed back by its owner (signed in)."""
+"""Mobile proof: a code sent by SMS to the account's number, typed back by its owner (signed
+in), that shows the person holds the phone. A proven number can then receive a forgotten
+password's code.
+
+The code is six digits (:mod:`preau.codes`), good once, for ``RECOVERY_CODE_MINUTES`` and
+``RECOVERY_CODE_ATTEMPTS`` tries, and only for the number it went to; sending one counts in
+the throttle of messages to that number (``preau.codes.SCOPE_CONTACT``), shared with recovery.
+
+Beside the e-mail proof (:mod:`preau.activation.email_proof`): "Mon compte" and recovery's
+pages use both.
+"""
 
 from __future__ import annotations
 
 import enum
+import hmac
+from datetime import timedelta
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from preau.activation.models import MobileProof
 from preau.audit.services import audit_record
+from preau.codes import SCOPE_CONTACT, code_digest, code_new
 from preau.conf import preau_setting
 from preau.directory.models import Account
-from preau.directory.transitions import (  # noqa: F401 - the first three are re-exported
-    account_can_reactivate,
-    account_deactivate,
-    account_reactivate,
-    account_reprovision,
-)
 from preau.notify.services import message_queue
-from preau.recovery import tokens
-from preau.recovery.models import (
-    MobileProof,
-)
-from preau.recovery.requests import SCOPE_CONTACT, _minutes
-from preau.signin.throttle import (
-    throttle_check,
-    throttle_fail,
-)
-
-# --- Proving a mobile number --------------------------------------------------------------------
+from preau.signin.throttle import throttle_check, throttle_fail
 
 
 class MobileProofOutcome(enum.Enum):
@@ -50,16 +48,16 @@ def mobile_proof_send(
     if throttle_check(SCOPE_CONTACT, key) > 0:
         return MobileProofOutcome.THROTTLED
     throttle_fail(SCOPE_CONTACT, key)
-    code = tokens.code_new()
+    code = code_new()
     now = timezone.now()
-    valid_for = _minutes("RECOVERY_CODE_MINUTES")
+    valid_for = timedelta(minutes=int(preau_setting("RECOVERY_CODE_MINUTES")))
     salt = f"mobile:{account.pk}:{now.timestamp()}"
     with transaction.atomic():
         MobileProof.objects.filter(account=account, ended_at__isnull=True).update(ended_at=now)
         proof = MobileProof.objects.create(
             account=account,
             mobile=account.mobile,
-            code_digest=tokens.code_digest(salt, code),
+            code_digest=code_digest(salt, code),
             created_at=now,
             expires_at=now + valid_for,
         )
@@ -100,7 +98,8 @@ def mobile_proof_confirm(
             proof.ended_at = timezone.now()
             proof.save(update_fields=["ended_at"])
             return MobileProofOutcome.EXPIRED
-        if not tokens.matches(proof.code_digest, tokens.code_digest(salt, code)):
+        typed = code_digest(salt, code)
+        if not (proof.code_digest and hmac.compare_digest(proof.code_digest, typed)):
             proof.attempts += 1
             fields = ["attempts"]
             if proof.attempts >= limit:
