@@ -294,6 +294,85 @@ def _children(
     return children
 
 
+def _profiles_chosen(profile: str | None) -> tuple[str, ...] | None:
+    """The membership profiles of ``profile`` ("student", "guardian" or "staff"); None for
+    everyone. Raises :class:`LettersError` for an unknown one."""
+    if not profile:
+        return None
+    if profile not in PROFILES:
+        raise LettersError(
+            _("Profil inconnu : « %(profile)s ». Profils possibles : %(known)s.")
+            % {"profile": profile, "known": ", ".join(PROFILES)}
+        )
+    return PROFILES[profile]
+
+
+@dataclass(frozen=True)
+class _LetterFacts:
+    """What one print knows of everyone: classes, children, fresh codes, journeys, labels."""
+
+    classes: dict[int, list[str]]
+    children: dict[int, list[Child]]
+    codes: dict[int, str]
+    journeys: dict[int, Journey]
+    labels: dict[str, Any]
+
+
+def _letter_entry(recipient: _Recipient, shared: _LetterFacts) -> tuple[tuple[Any, ...], Letter]:
+    """One person's letter, with its place in the pile: by class (a pupil's own, else their
+    children's first), then name."""
+    account = recipient.account
+    own_classes = (
+        tuple(shared.classes.get(account.pk, ()))
+        if Membership.Profile.STUDENT in recipient.profiles
+        else ()
+    )
+    kids = tuple(shared.children.get(account.pk, ()))
+    code = shared.codes.get(account.pk)
+    profile_order = list(shared.labels)
+    letter = Letter(
+        login=account.login,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        profiles=tuple(
+            str(shared.labels[p]) for p in sorted(recipient.profiles, key=profile_order.index)
+        ),
+        classes=own_classes,
+        children=kids,
+        function=recipient.function,
+        is_guardian=Membership.Profile.GUARDIAN in recipient.profiles
+        and Membership.Profile.STUDENT not in recipient.profiles,
+        code=code,
+        expires_at=account.activation_expires_at if code else None,
+        journey=shared.journeys.get(account.pk, Journey()),
+    )
+    pile = own_classes or tuple(c for kid in kids for c in kid.classes)
+    first_class = min(pile, key=_natural) if pile else None
+    key = (
+        first_class is None,
+        _natural(first_class or ""),
+        account.last_name.casefold(),
+        account.first_name.casefold(),
+        account.login,
+    )
+    return key, letter
+
+
+def _letter_context(establishment: Establishment) -> LetterContext:
+    """What every letter of the print says of the deployment and the school."""
+    public_url = str(preau_setting("PUBLIC_URL")).rstrip("/")
+    return LetterContext(
+        ent_name=str(preau_setting("ENT_NAME")),
+        establishment_name=establishment.name,
+        uai=establishment.uai,
+        city=establishment.city,
+        public_url=public_url,
+        signin_url=public_url + reverse("signin:login"),
+        help_text=str(preau_setting("HELP_TEXT")),
+        printed_on=timezone.now(),
+    )
+
+
 def letters_generate(
     *,
     actor: Account | None,
@@ -313,17 +392,9 @@ def letters_generate(
     then name, so that a teacher can hand them out. Raises :class:`LettersError` for an unknown
     class or profile.
     """
-    profiles: tuple[str, ...] | None = None
-    if profile:
-        if profile not in PROFILES:
-            raise LettersError(
-                _("Profil inconnu : « %(profile)s ». Profils possibles : %(known)s.")
-                % {"profile": profile, "known": ", ".join(PROFILES)}
-            )
-        profiles = PROFILES[profile]
+    profiles = _profiles_chosen(profile)
     cls = school_class_get(establishment=establishment, code=school_class) if school_class else None
     year = school_year_current(establishment)
-    labels = dict(Membership.Profile.choices)
 
     with transaction.atomic():
         memberships = _memberships_selected(
@@ -358,46 +429,18 @@ def letters_generate(
             actor=actor, accounts=pending, establishment=establishment, request=request
         )
 
-        entries: list[tuple[tuple[Any, ...], Letter]] = []
-        profile_order = list(labels)
-        # What the first connection will ask each person, for the steps their letter lists.
-        journeys = letter_journeys([account.pk for account in pending])
-        for recipient in recipients:
-            account = recipient.account
-            own_classes = (
-                tuple(classes.get(account.pk, ()))
-                if Membership.Profile.STUDENT in recipient.profiles
-                else ()
-            )
-            kids = tuple(children.get(account.pk, ()))
-            code = codes.get(account.pk)
-            letter = Letter(
-                login=account.login,
-                first_name=account.first_name,
-                last_name=account.last_name,
-                profiles=tuple(
-                    str(labels[p]) for p in sorted(recipient.profiles, key=profile_order.index)
-                ),
-                classes=own_classes,
-                children=kids,
-                function=recipient.function,
-                is_guardian=Membership.Profile.GUARDIAN in recipient.profiles
-                and Membership.Profile.STUDENT not in recipient.profiles,
-                code=code,
-                expires_at=account.activation_expires_at if code else None,
-                journey=journeys.get(account.pk, Journey()),
-            )
-            pile = own_classes or tuple(c for kid in kids for c in kid.classes)
-            first_class = min(pile, key=_natural) if pile else None
-            key = (
-                first_class is None,
-                _natural(first_class or ""),
-                account.last_name.casefold(),
-                account.first_name.casefold(),
-                account.login,
-            )
-            entries.append((key, letter))
-        entries.sort(key=lambda entry: entry[0])
+        shared = _LetterFacts(
+            classes=classes,
+            children=children,
+            codes=codes,
+            # What the first connection will ask each person, for the steps their letter lists.
+            journeys=letter_journeys([account.pk for account in pending]),
+            labels=dict(Membership.Profile.choices),
+        )
+        entries = sorted(
+            (_letter_entry(recipient, shared) for recipient in recipients),
+            key=lambda entry: entry[0],
+        )
 
         audit_record(
             action="letters.print",
@@ -413,19 +456,10 @@ def letters_generate(
                 "withheld": len(withheld),
             },
         )
-        public_url = str(preau_setting("PUBLIC_URL")).rstrip("/")
-        context = LetterContext(
-            ent_name=str(preau_setting("ENT_NAME")),
-            establishment_name=establishment.name,
-            uai=establishment.uai,
-            city=establishment.city,
-            public_url=public_url,
-            signin_url=public_url + reverse("signin:login"),
-            help_text=str(preau_setting("HELP_TEXT")),
-            printed_on=timezone.now(),
-        )
         # Drawn inside the transaction: if rendering fails, no code was replaced.
-        pdf = letters_render(context=context, letters=[letter for _key, letter in entries])
+        pdf = letters_render(
+            context=_letter_context(establishment), letters=[letter for _key, letter in entries]
+        )
     return LettersResult(
         pdf=pdf, letters=len(entries), codes_issued=len(codes), withheld=len(withheld)
     )
