@@ -39,7 +39,7 @@ from preau.activation.middleware import (
     required_actions_forget,
     required_actions_note,
 )
-from preau.activation.models import EmailVerification
+from preau.activation.models import CharterVersion, EmailVerification
 from preau.activation.selectors import (
     Action,
     account_profiles,
@@ -356,6 +356,52 @@ def contact_view(request: HttpRequest) -> HttpResponse:
     return render(request, "activation/contact.html", context, status=400 if form.errors else 200)
 
 
+def _group_forms(
+    request: HttpRequest, account: Account, active: list[str], *, own: bool, is_student: bool
+) -> dict[str, Any]:
+    """The forms of the group's steps, by their name in the template; bound on a POST."""
+    data = request.POST if request.method == "POST" else None
+    forms: dict[str, Any] = {}
+    if Action.ACCEPT_CHARTER in active:
+        forms["charter_form"] = CharterForm(data)
+    if Action.UPDATE_PASSWORD in active:
+        forms["password_form"] = SetPasswordForm(data, account=account)
+    if Action.CONFIRM_BIRTH_DATE in active:
+        forms["birth_date_form"] = BirthDateForm(data, own=own)
+    if Action.UPDATE_CONTACT in active:
+        forms["contact_form"] = _contact_form(request, account, is_student)
+    return forms
+
+
+def _group_apply(
+    request: HttpRequest,
+    account: Account,
+    forms: dict[str, Any],
+    version: CharterVersion | None,
+) -> services.BirthDateResult:
+    """The valid forms of the group, applied in one transaction by the service."""
+    password = forms.get("password_form")
+    birth_date = forms.get("birth_date_form")
+    contact = forms.get("contact_form")
+    return services.activation_steps_apply(
+        actor=account,
+        account=account,
+        charter=version,
+        password=password.cleaned_data["password"] if password is not None else None,
+        birth_date=birth_date.cleaned_data["birth_date"] if birth_date is not None else None,
+        contact=services.ContactInput(
+            email=contact.cleaned_data.get("email") or "",
+            mobile=contact.cleaned_data["mobile"],
+            from_establishment=contact.cleaned_data["from_establishment"],
+            from_partners=contact.cleaned_data["from_partners"],
+            sms=contact.cleaned_data["sms"],
+        )
+        if contact is not None
+        else None,
+        request=request,
+    )
+
+
 @journey_page
 @sensitive_post_parameters("password", "password_confirm")
 @require_http_methods(["GET", "POST"])
@@ -365,7 +411,6 @@ def group_view(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     pending = required_actions_pending(account, request.session)
     active = _grouped_pending(account, pending)
-    data = request.POST if request.method == "POST" else None
     version = charter_current() if Action.ACCEPT_CHARTER in active else None
     subject = (
         services.birth_date_subject_choose(account=account)
@@ -382,15 +427,7 @@ def group_view(request: HttpRequest) -> HttpResponse:
     if subject is not None and birth_date_blocked(journey_of(account)):
         return _birth_date_blocked_page(request, pending, own, subject)
     is_student = Membership.Profile.STUDENT in account_profiles(account)
-    forms: dict[str, Any] = {}
-    if Action.ACCEPT_CHARTER in active:
-        forms["charter_form"] = CharterForm(data)
-    if Action.UPDATE_PASSWORD in active:
-        forms["password_form"] = SetPasswordForm(data, account=account)
-    if Action.CONFIRM_BIRTH_DATE in active:
-        forms["birth_date_form"] = BirthDateForm(data, own=own)
-    if Action.UPDATE_CONTACT in active:
-        forms["contact_form"] = _contact_form(request, account, is_student)
+    forms = _group_forms(request, account, active, own=own, is_student=is_student)
     status = 200
     wait = 0
     if request.method == "POST":
@@ -399,28 +436,7 @@ def group_view(request: HttpRequest) -> HttpResponse:
             return submission.repeat_response(reverse("activation:continue"))
         valid = all([form.is_valid() for form in forms.values()])  # every form's errors
         if valid:
-            contact = forms.get("contact_form")
-            result = services.activation_steps_apply(
-                actor=account,
-                account=account,
-                charter=version,
-                password=forms["password_form"].cleaned_data["password"]
-                if "password_form" in forms
-                else None,
-                birth_date=forms["birth_date_form"].cleaned_data["birth_date"]
-                if "birth_date_form" in forms
-                else None,
-                contact=services.ContactInput(
-                    email=contact.cleaned_data.get("email") or "",
-                    mobile=contact.cleaned_data["mobile"],
-                    from_establishment=contact.cleaned_data["from_establishment"],
-                    from_partners=contact.cleaned_data["from_partners"],
-                    sms=contact.cleaned_data["sms"],
-                )
-                if contact is not None
-                else None,
-                request=request,
-            )
+            result = _group_apply(request, account, forms, version)
             if result.outcome is services.BirthDateOutcome.THROTTLED:
                 forms["birth_date_form"].add_error("birth_date", wait_message(result.wait))
                 status, wait = 429, result.wait

@@ -307,6 +307,29 @@ def _profiles_chosen(profile: str | None) -> tuple[str, ...] | None:
     return PROFILES[profile]
 
 
+def _classes_and_children(
+    establishment: Establishment, year: int | None, recipients: list[_Recipient]
+) -> tuple[dict[int, list[str]], dict[int, list[Child]]]:
+    """Each pupil's classes here, and each guardian's children here with their classes."""
+    classes = _student_classes(establishment, year)
+    guardian_ids = [r.account.pk for r in recipients if Membership.Profile.GUARDIAN in r.profiles]
+    return classes, _children(establishment, guardian_ids, classes)
+
+
+def _withheld_left_out(
+    *, actor: Account | None, establishment: Establishment, recipients: list[_Recipient]
+) -> tuple[list[_Recipient], set[int]]:
+    """The recipients whose letter this school prints, and the ids of those it may not: a
+    pending person who also belongs to another establishment that registered them first gets
+    their letter from that school (see preau.directory.scope), so no code here."""
+    withheld = accounts_reissue_refused(
+        actor=actor,
+        account_ids=[r.account.pk for r in recipients if r.account.state != Account.State.ACTIVE],
+        establishment=establishment,
+    )
+    return [r for r in recipients if r.account.pk not in withheld], withheld
+
+
 @dataclass(frozen=True)
 class _LetterFacts:
     """What one print knows of everyone: classes, children, fresh codes, journeys, labels."""
@@ -358,6 +381,15 @@ def _letter_entry(recipient: _Recipient, shared: _LetterFacts) -> tuple[tuple[An
     return key, letter
 
 
+def _letters_sorted(recipients: list[_Recipient], shared: _LetterFacts) -> list[Letter]:
+    """One letter per recipient, in the order a teacher hands them out."""
+    entries = sorted(
+        (_letter_entry(recipient, shared) for recipient in recipients),
+        key=lambda entry: entry[0],
+    )
+    return [letter for _key, letter in entries]
+
+
 def _letter_context(establishment: Establishment) -> LetterContext:
     """What every letter of the print says of the deployment and the school."""
     public_url = str(preau_setting("PUBLIC_URL")).rstrip("/")
@@ -406,22 +438,11 @@ def letters_generate(
         recipients = _recipients(memberships)
         if not recipients:
             return LettersResult(pdf=b"", letters=0, codes_issued=0)
-        classes = _student_classes(establishment, year)
-        guardian_ids = [
-            r.account.pk for r in recipients if Membership.Profile.GUARDIAN in r.profiles
-        ]
-        children = _children(establishment, guardian_ids, classes)
+        classes, children = _classes_and_children(establishment, year, recipients)
 
-        # A pending person who also belongs to another establishment that registered them
-        # first gets their letter from that school (see preau.directory.scope): no code here.
-        withheld = accounts_reissue_refused(
-            actor=actor,
-            account_ids=[
-                r.account.pk for r in recipients if r.account.state != Account.State.ACTIVE
-            ],
-            establishment=establishment,
+        recipients, withheld = _withheld_left_out(
+            actor=actor, establishment=establishment, recipients=recipients
         )
-        recipients = [r for r in recipients if r.account.pk not in withheld]
         if not recipients:
             return LettersResult(pdf=b"", letters=0, codes_issued=0, withheld=len(withheld))
         pending = [r.account for r in recipients if r.account.state != Account.State.ACTIVE]
@@ -429,17 +450,16 @@ def letters_generate(
             actor=actor, accounts=pending, establishment=establishment, request=request
         )
 
-        shared = _LetterFacts(
-            classes=classes,
-            children=children,
-            codes=codes,
-            # What the first connection will ask each person, for the steps their letter lists.
-            journeys=letter_journeys([account.pk for account in pending]),
-            labels=dict(Membership.Profile.choices),
-        )
-        entries = sorted(
-            (_letter_entry(recipient, shared) for recipient in recipients),
-            key=lambda entry: entry[0],
+        letters = _letters_sorted(
+            recipients,
+            _LetterFacts(
+                classes=classes,
+                children=children,
+                codes=codes,
+                # What the first connection will ask each one, for the steps their letter lists.
+                journeys=letter_journeys([account.pk for account in pending]),
+                labels=dict(Membership.Profile.choices),
+            ),
         )
 
         audit_record(
@@ -448,7 +468,7 @@ def letters_generate(
             establishment=establishment,
             request=request,
             data={
-                "letters": len(entries),
+                "letters": len(letters),
                 "codes_issued": len(codes),
                 "class": cls.code if cls else None,
                 "profile": profile,
@@ -457,9 +477,7 @@ def letters_generate(
             },
         )
         # Drawn inside the transaction: if rendering fails, no code was replaced.
-        pdf = letters_render(
-            context=_letter_context(establishment), letters=[letter for _key, letter in entries]
-        )
+        pdf = letters_render(context=_letter_context(establishment), letters=letters)
     return LettersResult(
-        pdf=pdf, letters=len(entries), codes_issued=len(codes), withheld=len(withheld)
+        pdf=pdf, letters=len(letters), codes_issued=len(codes), withheld=len(withheld)
     )
