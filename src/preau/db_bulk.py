@@ -15,12 +15,48 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection
+from django.db.models import Field, ForeignObject, Lookup
 
-__all__ = ["BATCH_SIZE", "BulkInserter", "bulk_update", "chunks"]
+__all__ = ["BATCH_SIZE", "AnyLookup", "BulkInserter", "bulk_update", "chunks"]
 
 BATCH_SIZE = 2000
 
 T = TypeVar("T")
+
+
+class AnyLookup(Lookup):  # type: ignore[type-arg]
+    """``field__any=values``: the rows whose ``field`` is one of ``values``, for the bulk reads
+    of imports (thousands of values at a time).
+
+    On PostgreSQL it is ``field = ANY(%s::type[])`` with **one** array parameter: the statement's
+    text is the same for every list, so psycopg converts it once and the server prepares it
+    once, where ``field__in`` sends a new statement of thousands of placeholders each time
+    (converting one took psycopg ~10 ms, and Django as long to build: bench/RESULTS.md, import).
+    Elsewhere (SQLite) it is ``IN (…)``; keep lists within :data:`BATCH_SIZE` there
+    (:func:`chunks`)."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list[Any]:
+        field = self.lhs.output_field
+        return [field.get_prep_value(value) for value in self.rhs]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            db_type = self.lhs.output_field.cast_db_type(connection)
+            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, values]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        placeholders = ", ".join(["%s"] * len(values))
+        return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
+
+
+# Fields, and foreign keys (whose lookups Django keeps apart).
+Field.register_lookup(AnyLookup)
+ForeignObject.register_lookup(AnyLookup)
 
 
 def chunks(items: Sequence[T], size: int = BATCH_SIZE) -> Iterator[Sequence[T]]:
@@ -41,7 +77,7 @@ def bulk_update(model: Any, updates: dict[int, dict[str, Any]], now: dt.datetime
         if len(set(values)) == 1:
             common = dict(zip(fields, values[0], strict=True))
             for chunk in chunks([o.pk for o in objs], 5000):
-                model.objects.filter(pk__in=chunk).update(updated_at=now, **common)
+                model.objects.filter(pk__any=chunk).update(updated_at=now, **common)
         else:
             model.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=500)
 

@@ -82,3 +82,30 @@ def test_bulk_audit_refuses_an_unknown_action_before_writing_anything(
             ],
         )
     assert not AuditEvent.objects.exists()
+
+
+def test_the_any_lookup_finds_exactly_the_rows_named_on_both_databases() -> None:
+    """``field__any`` (one array parameter on PostgreSQL, ``IN`` elsewhere) on a plain column,
+    a primary key and a foreign key; an empty list finds nothing."""
+    from preau.directory.models import Membership
+
+    school = Establishment.objects.create(uai="0750001A", name="Collège A")
+    people = [
+        Account.objects.create(login=f"eleve.{n}", first_name="Élève", last_name=str(n))
+        for n in range(5)
+    ]
+    for person in people[:3]:
+        Membership.objects.create(
+            account=person, establishment=school, profile="eleve", school_year=2026
+        )
+    logins = ["eleve.1", "eleve.3", "nobody.here"]
+    assert set(Account.objects.filter(login__any=logins).values_list("login", flat=True)) == {
+        "eleve.1",
+        "eleve.3",
+    }
+    ids = [people[0].pk, people[4].pk]
+    assert set(Account.objects.filter(pk__any=ids).values_list("pk", flat=True)) == set(ids)
+    assert set(
+        Membership.objects.filter(account_id__any=ids).values_list("account_id", flat=True)
+    ) == {people[0].pk}
+    assert not Account.objects.filter(login__any=[]).exists()

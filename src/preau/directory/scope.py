@@ -144,13 +144,13 @@ def accounts_protected(*, account_ids: Iterable[int], establishment: Establishme
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         protected.update(
-            Account.objects.filter(pk__in=chunk)
+            Account.objects.filter(pk__any=chunk)
             .filter(Q(is_staff=True) | Q(is_superuser=True))
             .values_list("pk", flat=True)
         )
         protected.update(
             Membership.objects.current()
-            .filter(account_id__in=chunk)
+            .filter(account_id__any=chunk)
             .exclude(establishment=establishment)
             .filter(Q(is_local_admin=True) | Q(profile__in=STAFF_PROFILES))
             .values_list("account_id", flat=True)
@@ -176,11 +176,11 @@ def accounts_reissue_refused(
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         refused.update(
-            Account.objects.filter(pk__in=chunk)
+            Account.objects.filter(pk__any=chunk)
             .filter(Q(is_staff=True) | Q(is_superuser=True))
             .values_list("pk", flat=True)
         )
-        for membership in Membership.objects.current().filter(account_id__in=chunk):
+        for membership in Membership.objects.current().filter(account_id__any=chunk):
             by_account.setdefault(membership.account_id, []).append(membership)
     for account_id, memberships in by_account.items():
         if account_id == actor.pk:

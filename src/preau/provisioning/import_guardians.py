@@ -186,7 +186,7 @@ def _known_load(plan: ImportPlan, rows: list[Row], students: dict[str, int]) -> 
     candidates: dict[int, dict[str, Any]] = {}
     for column, values in (("email", emails), ("mobile", mobiles)):
         for chunk in chunks(values):
-            for a in Account.objects.filter(**{f"{column}__in": chunk}).values(*ACCOUNT_COLUMNS):
+            for a in Account.objects.filter(**{f"{column}__any": chunk}).values(*ACCOUNT_COLUMNS):
                 candidates[a["id"]] = a
                 by_contact[(column, names_key(a["last_name"], a["first_name"]), a[column])].append(
                     a["id"]
@@ -194,7 +194,7 @@ def _known_load(plan: ImportPlan, rows: list[Row], students: dict[str, int]) -> 
     student_ids = sorted({students[r.values["school_id"]] for r in rows})
     guardianships: dict[tuple[int, int], Any] = {}
     for chunk in chunks(student_ids):
-        for g in Guardianship.objects.filter(student_id__in=chunk).values(
+        for g in Guardianship.objects.filter(student_id__any=chunk).values(
             "id",
             "guardian_id",
             "student_id",

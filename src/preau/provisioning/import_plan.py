@@ -290,7 +290,7 @@ class ImportPlan:
         accounts = {
             a["id"]: a
             for chunk in chunks(sorted({m["account_id"] for m in rows}))
-            for a in Account.objects.filter(id__in=chunk).values(
+            for a in Account.objects.filter(id__any=chunk).values(
                 "id", "login", "first_name", "last_name"
             )
         }
@@ -346,7 +346,7 @@ class ImportPlan:
         holders = {
             a["login"]: a
             for chunk in chunks(bases)
-            for a in Account.objects.filter(login__in=chunk).values(
+            for a in Account.objects.filter(login__any=chunk).values(
                 "id", "login", "first_name", "last_name"
             )
         }
@@ -413,7 +413,7 @@ def accounts_by_id(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return {
         a["id"]: a
         for chunk in chunks(id_list)
-        for a in Account.objects.filter(id__in=chunk).values(*ACCOUNT_COLUMNS)
+        for a in Account.objects.filter(id__any=chunk).values(*ACCOUNT_COLUMNS)
     }
 
 
@@ -424,7 +424,7 @@ def class_links(membership_ids: Iterable[int]) -> dict[int, dict[int, tuple[int,
     id_list = sorted(set(membership_ids))
     for chunk in chunks(id_list):
         for through_id, membership_id, year, code in through.objects.filter(
-            membership_id__in=chunk
+            membership_id__any=chunk
         ).values_list("id", "membership_id", "schoolclass__school_year", "schoolclass__code"):
             links[membership_id][through_id] = (year, code)
     return links
@@ -458,7 +458,7 @@ def members_here(plan: ImportPlan, account_ids: Iterable[int]) -> set[int]:
         account_id
         for chunk in chunks(ids)
         for account_id in Membership.objects.filter(
-            establishment=plan.establishment, account_id__in=chunk
+            establishment=plan.establishment, account_id__any=chunk
         ).values_list("account_id", flat=True)
     }
 
@@ -504,7 +504,7 @@ def reject_duplicates(plan: ImportPlan, rows: list[Row], key: str, column: str, 
 def logins_taken(candidates: list[str]) -> set[str]:
     taken: set[str] = set()
     for chunk in chunks(candidates, 5000):
-        taken.update(Account.objects.filter(login__in=chunk).values_list("login", flat=True))
+        taken.update(Account.objects.filter(login__any=chunk).values_list("login", flat=True))
     return taken
 
 

@@ -103,7 +103,7 @@ def _known_load(plan: ImportPlan, rows: list[Row]) -> _Known:
     candidates = dict(staff_accounts)
     by_email: dict[tuple[str, str], list[int]] = defaultdict(list)
     for chunk in chunks(emails):
-        for a in Account.objects.filter(email__in=chunk).values(*ACCOUNT_COLUMNS):
+        for a in Account.objects.filter(email__any=chunk).values(*ACCOUNT_COLUMNS):
             candidates[a["id"]] = a
             by_email[(names_key(a["last_name"], a["first_name"]), a["email"])].append(a["id"])
     membership_of = {(m["account_id"], m["profile"]): m for m in memberships}

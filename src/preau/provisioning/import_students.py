@@ -66,7 +66,7 @@ def _known_load(plan: ImportPlan, rows: list[Row]) -> _Known:
     by_ine: dict[str, dict[str, Any]] = {
         a["ine"]: a
         for chunk in chunks(ines)
-        for a in Account.objects.filter(ine__in=chunk).values(*ACCOUNT_COLUMNS)
+        for a in Account.objects.filter(ine__any=chunk).values(*ACCOUNT_COLUMNS)
     }
     accounts = accounts_by_id(
         m["account_id"] for r in rows if (m := by_source.get(r.values["school_id"]))
@@ -222,7 +222,7 @@ def _students_end_absent(plan: ImportPlan, known: _Known, seen_accounts: set[int
     gone_students = [m["account_id"] for m in gone]
     for chunk in chunks(gone_students):
         plan.guardianship_ends.extend(
-            Guardianship.objects.filter(establishment=plan.establishment, student_id__in=chunk)
+            Guardianship.objects.filter(establishment=plan.establishment, student_id__any=chunk)
             .filter(Q(end_date__isnull=True) | Q(end_date__gt=plan.today))
             .values_list("id", flat=True)
         )
