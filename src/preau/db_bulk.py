@@ -24,7 +24,7 @@ BATCH_SIZE = 2000
 T = TypeVar("T")
 
 
-class AnyLookup(Lookup):  # type: ignore[type-arg]
+class AnyLookup(Lookup):
     """``field__any=values``: the rows whose ``field`` is one of ``values``, for the bulk reads
     of imports (thousands of values at a time).
 
@@ -42,7 +42,7 @@ class AnyLookup(Lookup):  # type: ignore[type-arg]
         field = self.lhs.output_field
         return [field.get_prep_value(value) for value in self.rhs]
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":

@@ -68,9 +68,10 @@ MOBILE_MESSAGES = {
 # which is what the full rule would conclude (tests/notify/test_phones.py compares the two on
 # every block). Anything else (overseas, foreign, invalid) takes the full rule.
 _FR_MOBILE_SHAPE = re.compile(r"(?:\+33|0033|0)([67]\d{8})")
-_FR_MOBILE_NSN = re.compile(
-    phonenumbers.PhoneMetadata.metadata_for_region("FR").mobile.national_number_pattern  # type: ignore[union-attr]
-)
+_FR_METADATA = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+if _FR_METADATA is None or _FR_METADATA.mobile is None:  # pragma: no cover - broken install
+    raise ImportError("phonenumbers has no metadata for France's mobiles")
+_FR_MOBILE_NSN = re.compile(str(_FR_METADATA.mobile.national_number_pattern))
 _SEPARATORS = str.maketrans("", "", " .-")
 
 
