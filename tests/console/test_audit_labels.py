@@ -36,6 +36,54 @@ def _call_name(node: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
 
 
+def _call_actions(node: ast.Call, where: str, opaque: list[str]) -> list[str]:
+    """The actions given to a call as ``action=``; an audit call whose action is neither a
+    literal nor a variable named ``action`` is added to ``opaque``."""
+    names: list[str] = []
+    for keyword in node.keywords:
+        if keyword.arg != "action":
+            continue
+        literal = list(_strings(keyword.value))
+        names.extend(literal)
+        follows = isinstance(keyword.value, ast.Name) and keyword.value.id == "action"
+        if _call_name(node) in AUDIT_CALLS and not literal and not follows:
+            opaque.append(f"{where}:{node.lineno}")
+    return names
+
+
+def _assign_actions(node: ast.Assign) -> list[str]:
+    """The actions assigned to a variable named ``action`` (alone or in a tuple)."""
+    names: list[str] = []
+    for target in node.targets:
+        if isinstance(target, ast.Name) and target.id == "action":
+            names.extend(_strings(node.value))
+        elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+            for name, value in zip(target.elts, node.value.elts, strict=False):
+                if isinstance(name, ast.Name) and name.id == "action":
+                    names.extend(_strings(value))
+    return names
+
+
+def _dict_actions(node: ast.Dict) -> list[str]:
+    """The actions of an event row: ``{"action": "…"}``."""
+    return [
+        name
+        for key, value in zip(node.keys, node.values, strict=True)
+        if isinstance(key, ast.Constant) and key.value == "action"
+        for name in _strings(value)
+    ]
+
+
+def _node_actions(node: ast.AST, where: str, opaque: list[str]) -> list[str]:
+    if isinstance(node, ast.Call):
+        return _call_actions(node, where, opaque)
+    if isinstance(node, ast.Assign):
+        return _assign_actions(node)
+    if isinstance(node, ast.Dict):
+        return _dict_actions(node)
+    return []
+
+
 def _written_actions() -> tuple[dict[str, set[str]], list[str]]:
     """Action names found in the source (name → files), and the audit calls whose action is
     neither a literal nor a variable named ``action`` (which the scan could not follow)."""
@@ -46,29 +94,7 @@ def _written_actions() -> tuple[dict[str, set[str]], list[str]]:
             continue
         where = str(path.relative_to(SOURCE))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names: list[str] = []
-            if isinstance(node, ast.Call):
-                for keyword in node.keywords:
-                    if keyword.arg != "action":
-                        continue
-                    names.extend(_strings(keyword.value))
-                    literal = list(_strings(keyword.value))
-                    follows = isinstance(keyword.value, ast.Name) and keyword.value.id == "action"
-                    if _call_name(node) in AUDIT_CALLS and not literal and not follows:
-                        opaque.append(f"{where}:{node.lineno}")
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name) and target.id == "action":
-                        names.extend(_strings(node.value))
-                    elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
-                        for name, value in zip(target.elts, node.value.elts, strict=False):
-                            if isinstance(name, ast.Name) and name.id == "action":
-                                names.extend(_strings(value))
-            elif isinstance(node, ast.Dict):
-                for key, value in zip(node.keys, node.values, strict=True):
-                    if isinstance(key, ast.Constant) and key.value == "action":
-                        names.extend(_strings(value))
-            for name in names:
+            for name in _node_actions(node, where, opaque):
                 if name not in ARGPARSE_ACTIONS:
                     found.setdefault(name, set()).add(where)
     return found, opaque
