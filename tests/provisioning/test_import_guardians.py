@@ -168,3 +168,38 @@ def test_full_import_ends_guardianships_and_memberships_missing_from_the_file(
     link = Guardianship.objects.get(guardian__login="nathalie.moreau", student__login="hugo.moreau")
     assert link.end_date == today
     assert Account.objects.filter(login="eric.petit").exists()
+
+
+def test_a_child_linked_to_an_active_guardian_waits_for_the_guardians_confirmation(
+    school: Establishment, lycee: Establishment
+) -> None:
+    """Links present before activation are proved by the letter; a child the files give to an
+    account already active (a younger sibling, a second school) is shown nowhere until the
+    guardian confirms the birth date in "Mes enfants" (issue 14, part 2)."""
+    run(school, "guardians", H, [["1", *MOTHER]])
+    nathalie = Account.objects.get(login="nathalie.moreau")
+    assert nathalie.wards.get().confirmation == Guardianship.Confirmation.CONFIRMED
+    Account.objects.filter(pk=nathalie.pk).update(
+        state=Account.State.ACTIVE, mobile_verified_at=timezone.now()
+    )
+    run(school, "guardians", H, [["1", *MOTHER], ["2", *MOTHER]])
+    run(lycee, "guardians", H, [["900", *MOTHER]])
+    links = dict(nathalie.wards.values_list("student__login", "confirmation"))
+    assert links == {
+        "chloe.moreau": Guardianship.Confirmation.CONFIRMED,
+        "hugo.moreau": Guardianship.Confirmation.PENDING,
+        "ines.moreau": Guardianship.Confirmation.PENDING,
+    }
+    assert list(
+        Guardianship.objects.filter(guardian=nathalie)
+        .confirmed()
+        .values_list("student__login", flat=True)
+    ) == ["chloe.moreau"]
+    # The files read again leave each link as the guardian left it.
+    Guardianship.objects.filter(student__login="hugo.moreau").update(
+        confirmation=Guardianship.Confirmation.REFUSED
+    )
+    with no_writes():
+        run(school, "guardians", H, [["1", *MOTHER], ["2", *MOTHER]])
+        run(lycee, "guardians", H, [["900", *MOTHER]])
+    assert nathalie.wards.get(student__login="hugo.moreau").confirmation == "refused"

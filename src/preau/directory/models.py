@@ -7,7 +7,7 @@ schools is one account with two ``responsable`` memberships and three :class:`Gu
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -226,8 +226,33 @@ class Membership(models.Model):
         return self.end_date is None or self.end_date > timezone.localdate()
 
 
+class GuardianshipQuerySet(CurrentQuerySet):
+    def confirmed(self) -> GuardianshipQuerySet:
+        """Current links the guardian may act on: what services, claims and "Mes portails"
+        see of a guardian's children (a link awaiting the guardian's confirmation, frozen or
+        refused shows nothing of the child)."""
+        return cast(
+            GuardianshipQuerySet,
+            self.current().filter(confirmation=Guardianship.Confirmation.CONFIRMED),
+        )
+
+
 class Guardianship(models.Model):
-    """A guardian (responsable) of a student."""
+    """A guardian (responsable) of a student.
+
+    ``confirmation``: a link the school's files give to a guardian whose account is already
+    active (a new school year, a younger sibling, a second school) waits for the guardian to
+    confirm the child's birth date (``PENDING``); three wrong dates freeze it (``FROZEN``,
+    the school is asked to check); the guardian may say the child is not theirs
+    (``REFUSED``). Links present when an account is activated, by the letter or by SMS, are
+    ``CONFIRMED`` (the letter or the sign-up proved them).
+    """
+
+    class Confirmation(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmé")
+        PENDING = "pending", _("À confirmer")
+        FROZEN = "frozen", _("Bloqué : date de naissance erronée")
+        REFUSED = "refused", _("Refusé par le responsable")
 
     class Relationship(models.TextChoices):
         MOTHER = "mere", _("Mère")
@@ -254,10 +279,19 @@ class Guardianship(models.Model):
         _("responsabilité légale"), choices=Responsibility.choices, default=Responsibility.LEGAL_1
     )
     end_date = models.DateField(_("fin"), null=True, blank=True)
+    confirmation = models.CharField(
+        _("confirmation"),
+        max_length=10,
+        choices=Confirmation.choices,
+        default=Confirmation.CONFIRMED,
+    )
+    # Wrong birth dates typed for this child (reset when the link is confirmed).
+    confirmation_failures = models.PositiveSmallIntegerField(default=0)
+    confirmation_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CurrentQuerySet.as_manager()
+    objects = GuardianshipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("responsabilité")

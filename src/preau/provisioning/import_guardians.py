@@ -364,6 +364,10 @@ def _links_plan(
         }
         link = known.guardianships.get((account_id, student_id)) if account_id else None
         if link is None:
+            holder = known.candidates.get(account_id) if account_id is not None else None
+            if holder is not None and holder["state"] == Account.State.ACTIVE:
+                # A child the guardian has not proved yet: "Mes enfants" asks the birth date.
+                wanted_link = {**wanted_link, "confirmation": Guardianship.Confirmation.PENDING}
             plan.new_guardianships.append((ref, student_id, wanted_link))
             if not person.created:
                 person.fields.append("guardianship")

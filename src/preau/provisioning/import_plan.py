@@ -63,6 +63,7 @@ ACCOUNT_COLUMNS = (
     "mobile",
     "mobile_verified_at",
     "postal_code",
+    "state",
 )
 # The fields that say who an account's owner is: a change of one already known is flagged.
 IDENTITY_FIELDS = ("last_name", "first_name", "birth_date", "ine")
