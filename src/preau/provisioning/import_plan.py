@@ -11,8 +11,6 @@ the reads here load what the rules need in a handful of bulk queries, never one 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -28,8 +26,9 @@ from django.utils.translation import gettext as _
 from preau.conf import preau_setting
 from preau.db_bulk import chunks
 from preau.directory.models import Account, Establishment, Membership, SchoolClass
+from preau.names import names_key  # also the identity rules' (import_*.py) import of it
 from preau.provisioning.import_report import FIELD_LABELS, IdentityChange
-from preau.provisioning.logins import fold_ascii, login_base, logins_allocate
+from preau.provisioning.logins import login_base, logins_allocate
 from preau.provisioning.readers import ImportProblem, Row
 
 
@@ -37,12 +36,6 @@ def current_school_year(today: dt.date | None = None) -> int:
     """The school year in progress, named by the year it starts (on 1 September)."""
     today = today or timezone.localdate()
     return today.year if today.month >= 9 else today.year - 1
-
-
-@functools.lru_cache(maxsize=65536)
-def names_key(last_name: str, first_name: str) -> str:
-    """Names compared without case, accents, spaces or punctuation (``N'Diaye`` = ``NDIAYE``)."""
-    return "|".join(re.sub(r"[^a-z0-9]", "", fold_ascii(p)) for p in (last_name, first_name))
 
 
 def unusable_password() -> str:

@@ -24,55 +24,15 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from preau.names import fold_ascii
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 FIRST_NAME_MAX = 20
 LAST_NAME_MAX = 30
 EMPTY_BASE = "compte"
-
-# Letters that Unicode does not decompose into an ASCII letter plus marks.
-_SPECIAL = str.maketrans(
-    {
-        "æ": "ae",
-        "Æ": "ae",
-        "œ": "oe",
-        "Œ": "oe",
-        "ß": "ss",
-        "ẞ": "ss",
-        "ł": "l",
-        "Ł": "l",
-        "ø": "o",
-        "Ø": "o",
-        "đ": "d",
-        "Đ": "d",
-        "ð": "d",
-        "Ð": "d",
-        "þ": "th",
-        "Þ": "th",
-        "ı": "i",
-        "ħ": "h",
-        "Ħ": "h",
-        "ŀ": "l",
-        "Ŀ": "l",
-        "ŋ": "n",
-        "Ŋ": "n",
-        "ſ": "s",
-        "ĸ": "k",
-    }
-)
-_APOSTROPHES = re.compile(r"['’‘ʼ`´ʻ]")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-def fold_ascii(value: str) -> str:
-    """Lower-case ASCII letters and digits of ``value``, other characters kept as separators."""
-    text = _APOSTROPHES.sub("", value.translate(_SPECIAL))
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    # Anything still outside ASCII (another script) becomes a separator.
-    return text.encode("ascii", "replace").decode("ascii").replace("?", " ").lower()
 
 
 @functools.lru_cache(maxsize=65536)
