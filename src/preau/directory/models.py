@@ -7,6 +7,7 @@ schools is one account with two ``responsable`` memberships and three :class:`Gu
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -85,6 +86,8 @@ class Account(AbstractBaseUser, PermissionsMixin):
         PROVISIONED = "provisioned", _("En attente d'activation")
         ACTIVE = "active", _("Activé")
         DEACTIVATED = "deactivated", _("Désactivé")
+        # Fused into another account (``merged_into``): see preau.directory.merges.
+        MERGED = "merged", _("Fusionné dans un autre compte")
 
     login = models.CharField(_("identifiant"), max_length=64, unique=True)
     last_name = models.CharField(_("nom"), max_length=150)
@@ -109,6 +112,15 @@ class Account(AbstractBaseUser, PermissionsMixin):
     )
     activated_at = models.DateTimeField(_("activé le"), null=True, blank=True)
     deactivated_at = models.DateTimeField(_("désactivé le"), null=True, blank=True)
+    # The account this one was merged into (state MERGED), see preau.directory.merges.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_accounts",
+        verbose_name=_("fusionné dans"),
+    )
     # Operators of the whole deployment (Django admin). School staff rights live on Membership.
     is_staff = models.BooleanField(_("administrateur ENT"), default=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -134,8 +146,8 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
-        """Django's auth reads this: a deactivated account can't hold a session."""
-        return self.state != self.State.DEACTIVATED
+        """Django's auth reads this: a deactivated (or merged) account can't hold a session."""
+        return self.state not in (self.State.DEACTIVATED, self.State.MERGED)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -167,13 +179,20 @@ class SchoolClass(models.Model):
         return self.code
 
 
+def current_q(prefix: str = "", today: date | None = None) -> Q:
+    """THE "current" rule for rows with an ``end_date`` (memberships, guardianships): no end
+    date, or one still in the future. ``prefix`` reaches them through a relation
+    (``current_q("membership__")``); :meth:`CurrentQuerySet.current` applies it directly."""
+    day = timezone.localdate() if today is None else today
+    return Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gt": day})
+
+
 class CurrentQuerySet(models.QuerySet[Any]):
     """Rows (memberships, guardianships) with an ``end_date``: ``current()`` keeps those that
-    have not ended (no end date, or one in the future). The one "current" rule."""
+    have not ended (:func:`current_q`)."""
 
     def current(self) -> CurrentQuerySet:
-        today = timezone.localdate()
-        return self.filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+        return self.filter(current_q())
 
 
 class Membership(models.Model):
@@ -196,6 +215,10 @@ class Membership(models.Model):
     function = models.CharField(_("fonction"), max_length=150, blank=True)
     # The person's id in the establishment's export (student number, staff id…), when it has one.
     source_id = models.CharField(_("identifiant source"), max_length=64, blank=True)
+    # The identifier this establishment's CAS services know the person by, when it is not
+    # the login: a membership that came from a merged account keeps that account's login, so
+    # that the services it used see the same user (see preau.directory.merges).
+    service_login = models.CharField(_("identifiant pour les services"), max_length=64, blank=True)
     # An administrateur local manages this establishment from the console.
     is_local_admin = models.BooleanField(_("administrateur local"), default=False)
     start_date = models.DateField(_("début"), default=timezone.localdate)
@@ -304,3 +327,44 @@ class Guardianship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guardian} → {self.student}"
+
+
+class AccountMerge(models.Model):
+    """One merge of ``source`` (B, now MERGED) into ``target`` (A), and what moved: the record
+    the operator's undo reads (for ``MERGE_UNDO_DAYS``) and the sign-in's alias (B's login
+    signs A in until ``alias_until``). See preau.directory.merges."""
+
+    source = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="merges_from")
+    target = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="merges_into")
+    source_login = models.CharField(_("identifiant fusionné"), max_length=64)
+    target_login = models.CharField(_("identifiant conservé"), max_length=64)
+    actor = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # "self" (the person, from Mon compte) or "console" (an administrator, for the person).
+    channel = models.CharField(max_length=10)
+    # B's state before the merge, and everything that moved (ids, previous values) for undo.
+    source_state = models.CharField(max_length=12)
+    moved = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    alias_until = models.DateField(_("identifiant utilisable jusqu'au"))
+    alias_retired_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("fusion de comptes")
+        verbose_name_plural = _("fusions de comptes")
+        constraints: ClassVar = [
+            # One live merge per merged account (an undone one may be followed by another).
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=Q(undone_at__isnull=True),
+                name="account_merge_one_live",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_login} → {self.target_login}"

@@ -21,11 +21,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from preau.db_bulk import chunks
-from preau.directory.models import Account, Guardianship, Membership
+from preau.directory.models import Account, Guardianship, Membership, current_q
 from preau.directory.scope import accounts_protected
 from preau.provisioning.import_plan import (
     ACCOUNT_COLUMNS,
@@ -405,7 +404,7 @@ def _guardians_end_absent(
         for g_id, guardian_id, student_id in Guardianship.objects.filter(
             establishment=plan.establishment
         )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=plan.today))
+        .filter(current_q(today=plan.today))
         .values_list("id", "guardian_id", "student_id")
         if (guardian_id, student_id) not in in_file_links
     )

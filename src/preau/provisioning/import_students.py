@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from preau.db_bulk import chunks
-from preau.directory.models import Account, Guardianship, Membership
+from preau.directory.models import Account, Guardianship, Membership, current_q
 from preau.directory.scope import accounts_protected
 from preau.provisioning.import_plan import (
     ACCOUNT_COLUMNS,
@@ -223,6 +222,6 @@ def _students_end_absent(plan: ImportPlan, known: _Known, seen_accounts: set[int
     for chunk in chunks(gone_students):
         plan.guardianship_ends.extend(
             Guardianship.objects.filter(establishment=plan.establishment, student_id__any=chunk)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gt=plan.today))
+            .filter(current_q(today=plan.today))
             .values_list("id", flat=True)
         )

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +23,14 @@ from django.utils.translation import gettext as _
 from preau.audit.services import audit_record
 from preau.conf import preau_setting
 from preau.directory.activation_codes import activation_code_display
-from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.directory.models import (
+    Account,
+    Establishment,
+    Guardianship,
+    Membership,
+    SchoolClass,
+    current_q,
+)
 from preau.directory.scope import ConsoleAction, scope_check
 from preau.directory.transitions import account_reprovision
 from preau.notify.services import message_queue
@@ -171,12 +177,6 @@ def _code_context(account: Account, code: str, establishment: Establishment) -> 
 # --- The letter -----------------------------------------------------------------------------------
 
 
-def _current(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
-        **{f"{prefix}end_date__gt": timezone.localdate()}
-    )
-
-
 def _classes(account_ids: list[int], establishment: Establishment) -> dict[int, list[str]]:
     year = (
         SchoolClass.objects.filter(establishment=establishment)
@@ -194,9 +194,7 @@ def _classes(account_ids: list[int], establishment: Establishment) -> dict[int, 
             membership__profile=Membership.Profile.STUDENT,
             schoolclass__school_year=year,
         )
-        .filter(
-            Q(membership__end_date__isnull=True) | Q(membership__end_date__gt=timezone.localdate())
-        )
+        .filter(current_q("membership__"))
         .order_by("schoolclass__code")
         .values_list("membership__account_id", "schoolclass__code")
     )
@@ -208,12 +206,12 @@ def _classes(account_ids: list[int], establishment: Establishment) -> dict[int, 
 def account_letter_pdf(*, account: Account, establishment: Establishment, code: str) -> bytes:
     """The PDF (one A4 page) of ``account``'s letter with the clear ``code``."""
     memberships = list(
-        Membership.objects.filter(_current(), account=account, establishment=establishment)
+        Membership.objects.filter(current_q(), account=account, establishment=establishment)
     )
     profiles = {m.profile for m in memberships}
     labels = dict(Membership.Profile.choices)
     children = list(
-        Guardianship.objects.filter(_current(), guardian=account, establishment=establishment)
+        Guardianship.objects.filter(current_q(), guardian=account, establishment=establishment)
         .select_related("student")
         .order_by("student__last_name", "student__first_name")
     )

@@ -30,7 +30,14 @@ from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
 from preau.conf import preau_setting
-from preau.directory.models import Account, Establishment, Guardianship, Membership, SchoolClass
+from preau.directory.models import (
+    Account,
+    Establishment,
+    Guardianship,
+    Membership,
+    SchoolClass,
+    current_q,
+)
 from preau.directory.scope import accounts_reissue_refused
 from preau.directory.transitions import accounts_reprovision
 from preau.provisioning.letters import (
@@ -120,13 +127,6 @@ class LettersResult:
     withheld: int = 0
 
 
-def _current(prefix: str = "") -> Q:
-    """Not ended: no end date, or one still in the future."""
-    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
-        **{f"{prefix}end_date__gt": timezone.localdate()}
-    )
-
-
 def school_year_current(establishment: Establishment) -> int | None:
     """The establishment's current school year: the latest one its classes were imported for."""
     year: int | None = SchoolClass.objects.filter(establishment=establishment).aggregate(
@@ -184,7 +184,7 @@ def _memberships_selected(
     profiles: tuple[str, ...] | None,
     pending_only: bool,
 ) -> QuerySet[Membership]:
-    memberships = Membership.objects.filter(_current(), establishment=establishment)
+    memberships = Membership.objects.filter(current_q(), establishment=establishment)
     if profiles:
         memberships = memberships.filter(profile__in=profiles)
     if pending_only:
@@ -195,13 +195,13 @@ def _memberships_selected(
         )
         # A guardian belongs to a class's pile through a child who is a current student of it.
         students_of_class = Membership.objects.filter(
-            _current(),
+            current_q(),
             establishment=establishment,
             profile=Membership.Profile.STUDENT,
             classes=school_class,
         ).values("account_id")
         child_in_class = Guardianship.objects.filter(
-            _current(),
+            current_q(),
             establishment=establishment,
             guardian_id=OuterRef("account_id"),
             student_id__in=students_of_class,
@@ -221,9 +221,7 @@ def _student_classes(establishment: Establishment, year: int | None) -> dict[int
         membership__establishment=establishment,
         membership__profile=Membership.Profile.STUDENT,
         schoolclass__school_year=year,
-    ).filter(
-        Q(membership__end_date__isnull=True) | Q(membership__end_date__gt=timezone.localdate())
-    )
+    ).filter(current_q("membership__"))
     for account_id, code in rows.values_list("membership__account_id", "schoolclass__code"):
         classes[account_id].append(code)
     for codes in classes.values():
@@ -273,11 +271,11 @@ def _children(
     if not guardian_ids:
         return children
     guardian_memberships = Membership.objects.filter(
-        _current(), establishment=establishment, profile=Membership.Profile.GUARDIAN
+        current_q(), establishment=establishment, profile=Membership.Profile.GUARDIAN
     ).values("account_id")
     rows = (
         Guardianship.objects.filter(
-            _current(), establishment=establishment, guardian_id__in=guardian_memberships
+            current_q(), establishment=establishment, guardian_id__in=guardian_memberships
         )
         .order_by("student__last_name", "student__first_name", "student_id")
         .values_list("guardian_id", "student_id", "student__first_name", "student__last_name")

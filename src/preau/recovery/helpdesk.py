@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
 from preau.codes import SCOPE_CONTACT
-from preau.directory.models import Account, Establishment, Membership
+from preau.directory.models import Account, Establishment, Membership, current_q
 from preau.directory.scope import ConsoleAction, scope_check
 from preau.directory.selectors import establishments_administered
 from preau.provisioning import reissue
@@ -28,7 +28,6 @@ from preau.recovery.models import (
 from preau.recovery.requests import (
     SCOPE_PROOF_IDENTIFIER,
     SCOPE_QUERY,
-    _current_q,
 )
 from preau.signin.services import SCOPE_ACCOUNT as SIGNIN_SCOPE_ACCOUNT
 from preau.signin.throttle import (
@@ -61,7 +60,7 @@ def establishments_of(account: Account) -> list[Establishment]:
     """The establishments where ``account`` has a current membership (help goes to one)."""
     return list(
         Establishment.objects.filter(
-            pk__in=Membership.objects.filter(_current_q(), account=account).values(
+            pk__in=Membership.objects.filter(current_q(), account=account).values(
                 "establishment_id"
             )
         ).order_by("name")
@@ -134,7 +133,7 @@ def _open_request_locked(account: Account, establishment: Establishment) -> Help
 def _class_codes(account: Account, establishment: Establishment) -> str:
     """The classes of ``account``'s current memberships in ``establishment`` ("4B, Latin")."""
     codes = (
-        Membership.objects.filter(_current_q(), account=account, establishment=establishment)
+        Membership.objects.filter(current_q(), account=account, establishment=establishment)
         .values_list("classes__code", flat=True)
         .order_by("classes__code")
     )

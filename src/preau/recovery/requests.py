@@ -21,7 +21,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +29,7 @@ from django.utils.translation import gettext as _
 from preau.audit.services import audit_record, client_ip
 from preau.codes import SCOPE_CONTACT, code_digest, code_new
 from preau.conf import preau_setting
-from preau.directory.models import Account, Membership
+from preau.directory.models import Account, Membership, current_q
 from preau.directory.transitions import (  # noqa: F401 - the first three are re-exported
     account_can_reactivate,
     account_deactivate,
@@ -71,12 +70,6 @@ def _public_url(path: str) -> str:
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
-
-
-def _current_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}end_date__isnull": True}) | Q(
-        **{f"{prefix}end_date__gt": timezone.localdate()}
-    )
 
 
 # --- What people type ---------------------------------------------------------------------------
@@ -398,7 +391,7 @@ def _reset_send(row: RecoveryRequest, account: Account, channel: str, destinatio
 def _establishment_names(account_ids: Iterable[int]) -> dict[int, list[str]]:
     names: dict[int, list[str]] = {}
     rows = (
-        Membership.objects.filter(_current_q(), account_id__in=list(account_ids))
+        Membership.objects.filter(current_q(), account_id__in=list(account_ids))
         .order_by("establishment__name")
         .values_list("account_id", "establishment__name")
     )

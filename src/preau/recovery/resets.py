@@ -17,7 +17,7 @@ from django.utils import timezone
 from preau.audit.services import audit_record, client_ip
 from preau.codes import code_digest
 from preau.conf import preau_setting
-from preau.directory.models import Account, Guardianship
+from preau.directory.models import Account, Guardianship, current_q
 from preau.directory.transitions import (  # noqa: F401 - the first three are re-exported
     account_can_reactivate,
     account_deactivate,
@@ -34,7 +34,6 @@ from preau.recovery.requests import (
     SCOPE_CODE_ADDRESS,
     SCOPE_PROOF_ADDRESS,
     SCOPE_PROOF_IDENTIFIER,
-    _current_q,
     _minutes,
 )
 from preau.signin.passwords import account_password_set
@@ -280,7 +279,7 @@ def _proof_dates(account: Account | None) -> list[date]:
     dates: list[date] = [
         d
         for d in Guardianship.objects.filter(
-            _current_q(), guardian_id=account_id, student__birth_date__isnull=False
+            current_q(), guardian_id=account_id, student__birth_date__isnull=False
         ).values_list("student__birth_date", flat=True)
         if d is not None
     ]
