@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "DEMO": False,
     # An activation code, and the account waiting for it, lives this many days.
     "ACTIVATION_DAYS": 92,
+    # The operator may undo a merge of two accounts this many days (preau.directory.merges).
+    "MERGE_UNDO_DAYS": 30,
     # A never-activated account is deleted this many days after its creation.
     "DELETE_UNACTIVATED_DAYS": 365,
     # Argon2id cost: chosen from bench/bench_argon2.py (see bench/RESULTS.md).
@@ -57,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
         # Identifier + birth date, proving an account to ask the school for help.
         "recovery.proof.identifier": {"limit": 3, "window": 60 * 60, "max_delay": 10 * 60},
         "recovery.proof.address": {"limit": 50, "window": 15 * 60, "max_delay": 2 * 60},
+        # "Fusion de comptes" (preau.account): the other account's identifier and secret,
+        # per signed-in person and per address, besides the sign-in's own per-identifier one.
+        "account.merge.account": {"limit": 5, "window": 60 * 60, "max_delay": 15 * 60},
+        "account.merge.address": {"limit": 50, "window": 15 * 60, "max_delay": 2 * 60},
     },
     # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
     # preau.signin.middleware. Empty: REMOTE_ADDR is the client.

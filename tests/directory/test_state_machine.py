@@ -37,7 +37,8 @@ from tests.factories import account_factory
 pytestmark = pytest.mark.django_db
 
 State = Account.State
-ALL_STATES = (State.PROVISIONED, State.ACTIVE, State.DEACTIVATED)
+EXISTING = (State.PROVISIONED, State.ACTIVE, State.DEACTIVATED)
+ALL_STATES = (*EXISTING, State.MERGED)
 
 # The table, written out once more as the architecture page draws it.
 EXPECTED = {
@@ -45,8 +46,11 @@ EXPECTED = {
     Move.ACTIVATE: ({State.PROVISIONED}, State.ACTIVE),
     Move.DEACTIVATE: ({State.PROVISIONED, State.ACTIVE}, State.DEACTIVATED),
     Move.REACTIVATE: ({State.DEACTIVATED}, State.ACTIVE),
-    Move.REPROVISION: (set(ALL_STATES), State.PROVISIONED),
-    Move.DELETE: (set(ALL_STATES), None),
+    Move.REPROVISION: (set(EXISTING), State.PROVISIONED),
+    Move.DELETE: (set(EXISTING), None),
+    Move.MERGE: ({State.PROVISIONED, State.ACTIVE}, State.MERGED),
+    Move.UNMERGE: ({State.MERGED}, State.ACTIVE),
+    Move.UNMERGE_PENDING: ({State.MERGED}, State.PROVISIONED),
 }
 
 
@@ -203,7 +207,7 @@ def test_reactivation_is_refused_without_a_past_activation_and_a_password(
     assert not events("account.reactivate", pupil)
 
 
-@pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("state", EXISTING)
 def test_reprovision_gives_a_new_code_and_ends_every_way_in(
     state: str, establishment: Establishment, revoked: list[dict[str, Any]]
 ) -> None:

@@ -21,6 +21,13 @@ AUDIT_ACTION_LABELS: dict[str, Any] = {
     "account.create": _("Compte créé par un import"),
     "account.deactivate": _("Compte désactivé"),
     "account.delete": _("Compte supprimé"),
+    "account.merge": _("Compte fusionné dans un autre compte"),
+    "account.merge.alias_retire": _("Fusion : ancien identifiant retiré"),
+    "account.merge.into": _("Compte ayant reçu la fusion d’un autre compte"),
+    "account.merge.proof_failure": _(
+        "Fusion : identifiant ou mot de passe de l’autre compte erroné"
+    ),
+    "account.merge.undo": _("Fusion de comptes annulée"),
     "account.email.change_request": _("Changement d’adresse électronique demandé"),
     "account.mobile.change": _("Numéro de mobile modifié"),
     "account.password.check_failure": _("Mot de passe actuel erroné (Mon compte)"),

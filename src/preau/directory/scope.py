@@ -39,6 +39,7 @@ class ConsoleAction(enum.StrEnum):
     PASSWORD_DEMAND = "password_demand"  # noqa: S105 - an action's name
     DEACTIVATE = "deactivate"
     REACTIVATE = "reactivate"
+    MERGE = "merge"  # both accounts of a merge are checked (preau.directory.merges)
 
 
 # Acts that change the account for every establishment it belongs to.
@@ -48,6 +49,7 @@ ACCOUNT_WIDE = frozenset(
         ConsoleAction.PASSWORD_DEMAND,
         ConsoleAction.DEACTIVATE,
         ConsoleAction.REACTIVATE,
+        ConsoleAction.MERGE,
     }
 )
 
@@ -113,8 +115,8 @@ def scope_refusal(  # noqa: PLR0911 - one return per rule reads as the rule's ta
     if account.state == Account.State.ACTIVE:
         return _(
             "Ce compte activé est aussi rattaché à %(others)s : seul l'administrateur ENT peut "
-            "lui remettre un code, lui demander un nouveau mot de passe, le désactiver ou le "
-            "réactiver."
+            "lui remettre un code, lui demander un nouveau mot de passe, le désactiver, le "
+            "réactiver ou le fusionner."
         ) % {"others": ", ".join(elsewhere)}
     if _home_establishment_id(memberships) not in administered:
         return _(

@@ -26,6 +26,7 @@ class RevokeReason(enum.StrEnum):
     ELSEWHERE = "elsewhere"  # "se déconnecter partout ailleurs"
     REISSUE = "reissue"  # a new activation code (the school's letter, e-mail or SMS)
     DEACTIVATED = "deactivated"
+    MERGED = "merged"  # the account was merged into another (preau.directory.merges)
 
 
 def accounts_access_revoke(

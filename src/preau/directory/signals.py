@@ -16,3 +16,12 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 access_revoked = Signal()
+
+# ``account_merged``: an account (``source``) was merged into another (``target``) inside the
+# transaction of :func:`preau.directory.merges.account_merge`. An app that keeps something of
+# the person besides the directory (an OpenID Connect client's ``sub``) moves it and returns a
+# dict of what it moved (JSON), kept in the merge record under its own keys.
+# ``account_unmerged``: the undo of that merge, with ``moved`` (the record's dict): each app
+# puts back what it moved.
+account_merged = Signal()
+account_unmerged = Signal()

@@ -7,6 +7,8 @@
     DEACTIVATED ──reactivate──▶ ACTIVE        (activated before, and a usable password)
     PROVISIONED, ACTIVE, DEACTIVATED ──reprovision──▶ PROVISIONED   (a new activation code)
     any ──delete──▶ (deleted)
+    PROVISIONED, ACTIVE ──merge──▶ MERGED     (fused into another account, merged_into)
+    MERGED ──unmerge──▶ ACTIVE, or ──unmerge_pending──▶ PROVISIONED   (the operator's undo)
 
 Every change of ``Account.state`` goes through :func:`accounts_transition` (one account or a
 batch, a constant number of queries either way): it refuses a move the table does not allow
@@ -56,6 +58,9 @@ class Move(enum.StrEnum):
     REACTIVATE = "reactivate"
     REPROVISION = "reprovision"
     DELETE = "delete"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
+    UNMERGE_PENDING = "unmerge_pending"
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,13 @@ MOVES: Mapping[Move, Rule] = {
     Move.REACTIVATE: Rule(frozenset({State.DEACTIVATED}), State.ACTIVE),
     Move.REPROVISION: Rule(_EXISTING, State.PROVISIONED, RevokeReason.REISSUE),
     Move.DELETE: Rule(_EXISTING, None),
+    # A merge (preau.directory.merges) ends the merged account's ways in; its undo gives it back
+    # the state it had, with the password it had (nothing to revoke).
+    Move.MERGE: Rule(
+        frozenset({State.PROVISIONED, State.ACTIVE}), State.MERGED, RevokeReason.MERGED
+    ),
+    Move.UNMERGE: Rule(frozenset({State.MERGED}), State.ACTIVE),
+    Move.UNMERGE_PENDING: Rule(frozenset({State.MERGED}), State.PROVISIONED),
 }
 
 

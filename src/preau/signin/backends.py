@@ -9,7 +9,8 @@ pending account with a wrong code.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from preau.db import CompiledQuery
 from preau.directory.activation_codes import activation_code_matches
+from preau.directory.merges import merge_alias_target
 from preau.directory.models import Account
 
 BACKEND_PATH = "preau.signin.backends.AccountBackend"
@@ -46,6 +48,7 @@ class Verdict(enum.StrEnum):
     DEACTIVATED = "deactivated"
     BAD_CODE = "bad_code"  # pending account, code wrong (or none issued)
     CODE_EXPIRED = "code_expired"  # pending account, right code past its deadline
+    MERGED = "merged"  # the login of an account merged into another, its alias retired
 
     @property
     def succeeded(self) -> bool:
@@ -62,6 +65,8 @@ class Verification:
     # The activation deadline that has passed, when the secret was right (the letter's code,
     # or a password chosen during a first connection never finished): its owner is told.
     activation_expired_at: datetime | None = None
+    # The login typed, when it is the alias of an account merged into ``account``.
+    alias: str = ""
 
 
 def normalize_identifier(raw: str) -> str:
@@ -88,16 +93,26 @@ def credentials_verify(identifier: str, password: str) -> Verification:
     if account is None:
         _burn(password)
         return Verification(Verdict.UNKNOWN, None)
-    if account.state == Account.State.DEACTIVATED:
-        return _verify_deactivated(account, password)
-    if account.state == Account.State.PROVISIONED:
-        return _verify_provisioned(account, password)
+    special = _BY_STATE.get(account.state)
+    if special is not None:
+        return special(account, password)
     if not account.has_usable_password():
         _burn(password)
         return Verification(Verdict.NO_PASSWORD, account)
     if account.check_password(password):
         return Verification(Verdict.PASSWORD, account)
     return Verification(Verdict.BAD_PASSWORD, account)
+
+
+def _verify_alias(merged: Account, password: str) -> Verification:
+    """A merged account's login is an alias of the account it went into, for a while (see
+    preau.directory.merges): the secret checked is that account's, as if its login was typed."""
+    target = merge_alias_target(merged)
+    if target is None:
+        _burn(password)
+        return Verification(Verdict.MERGED, merged)
+    result = credentials_verify(target.login, password)
+    return replace(result, alias=merged.login) if result.account is not None else result
 
 
 def _verify_provisioned(account: Account, password: str) -> Verification:
@@ -139,6 +154,14 @@ def _verify_deactivated(account: Account, password: str) -> Verification:
         secret_correct=correct,
         activation_expired_at=expires if too_late else None,
     )
+
+
+# The states whose check is not the plain password's.
+_BY_STATE: dict[str, Callable[[Account, str], Verification]] = {
+    Account.State.MERGED: _verify_alias,
+    Account.State.DEACTIVATED: _verify_deactivated,
+    Account.State.PROVISIONED: _verify_provisioned,
+}
 
 
 class AccountBackend(ModelBackend):

@@ -26,6 +26,7 @@ class SessionRecord(models.Model):
         TIMEOUT = "timeout", _("expiration")
         REISSUE = "reissue", _("nouveau code d'activation")
         DEACTIVATED = "deactivated", _("compte désactivé")
+        MERGED = "merged", _("compte fusionné dans un autre")
 
     # Indexed with ended_at (session_record_open_idx); the key by a plain unique constraint
     # (unique=True would add a second, pattern-matching index on PostgreSQL). A sign-in

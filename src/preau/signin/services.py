@@ -6,8 +6,10 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, login, logout
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record, client_ip
 from preau.db import write_batch
@@ -128,10 +130,23 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
             actor=account,
             target=account,
             request=request,
-            data={"method": str(result.verdict)},
+            data={
+                "method": str(result.verdict),
+                **({"alias": result.alias} if result.alias else {}),
+            },
         )
         # The session row joins the batch (the middleware's save then has nothing to write).
         request.session.save()
+    if result.alias:
+        # Said once, at this sign-in (on /connexion and /cas/login alike).
+        messages.info(
+            request,
+            _(
+                "L'identifiant %(alias)s a été fusionné dans votre compte %(login)s : vous êtes "
+                "connecté à ce compte. Utilisez désormais l'identifiant %(login)s."
+            )
+            % {"alias": result.alias, "login": account.login},
+        )
     return SigninResult(Outcome.SUCCESS, account)
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from preau.audit.services import audit_record
 from preau.conf import preau_setting
-from preau.directory.models import Account
+from preau.directory.models import Account, Membership
 from preau.directory.selectors import ESTABLISHMENT_SESSION_KEY
 from preau.portal.registry import RegisteredService, registry_get, registry_match
 from preau.sso.cas import tickets
@@ -47,6 +47,8 @@ SSO_SESSION_KEY = "preau_cas_sso"
 PRIMARY_AUTH_KEY = "preau_cas_primary_at"
 # The person's memberships (with classes) for access checks and attributes, refreshed often.
 MEMBERSHIPS_KEY = "preau_cas_memberships"
+# The logins the person's establishments' services know them by, when not theirs (a merge).
+SERVICE_LOGINS_KEY = "preau_cas_service_logins"
 
 
 class NotAllowed(Exception):  # noqa: N818 - a refusal, not a crash
@@ -114,18 +116,52 @@ def _establishment_for(
     return allowed[0][0] if allowed else None
 
 
-def _snapshot(
+def _snapshot(  # noqa: PLR0913 - the ticket's whole context
     account: Account,
     service: RegisteredService,
     establishment_id: int | None,
     rows: list[MembershipRow],
     authenticated_at: datetime | None,
+    *,
+    service_logins: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    attributes = attributes_release(account, service.attribute_preset, establishment_id, rows)
+    # The user the establishment's services know the person by (an account merged into this
+    # one keeps its login there: see preau.directory.merges), else the login.
+    user = (service_logins or {}).get(str(establishment_id)) or account.login
+    if "uid" in attributes:
+        attributes["uid"] = [user]
     return {
-        "user": account.login,
-        "attributes": attributes_release(account, service.attribute_preset, establishment_id, rows),
+        "user": user,
+        "attributes": attributes,
         "authenticated_at": authenticated_at.isoformat() if authenticated_at else None,
     }
+
+
+def service_logins(account: Account) -> dict[str, str]:
+    """``{establishment id: service login}`` of the account's memberships that carry one."""
+    return {
+        str(establishment_id): login
+        for establishment_id, login in Membership.objects.filter(account=account)
+        .exclude(service_login="")
+        .values_list("establishment_id", "service_login")
+    }
+
+
+def _service_logins_cached(request: HttpRequest, account: Account) -> dict[str, str]:
+    """:func:`service_logins`, kept in the session as the memberships are."""
+    held = request.session.get(SERVICE_LOGINS_KEY)
+    now = time.time()
+    ttl = float(preau_setting("CAS_MEMBERSHIP_CACHE_SECONDS"))
+    if (
+        isinstance(held, dict)
+        and held.get("account") == account.pk
+        and 0 <= now - float(held.get("at") or 0) < ttl
+    ):
+        return dict(held.get("logins") or {})
+    logins = service_logins(account)
+    request.session[SERVICE_LOGINS_KEY] = {"account": account.pk, "at": now, "logins": logins}
+    return logins
 
 
 def _allowed(service: RegisteredService, rows: list[MembershipRow]) -> bool:
@@ -189,7 +225,14 @@ def service_ticket_issue(
             service_url=service_url,
             establishment_id=establishment_id,
             from_new_login=from_new_login,
-            snapshot=_snapshot(account, service, establishment_id, rows, authenticated_at),
+            snapshot=_snapshot(
+                account,
+                service,
+                establishment_id,
+                rows,
+                authenticated_at,
+                service_logins=_service_logins_cached(request, account),
+            ),
             created_at=now,
             expires_at=now + _ticket_lifetime(),
         )
@@ -434,7 +477,12 @@ def proxy_ticket_issue(*, pgt: str, target_service: str) -> str:
             establishment_id=granting.establishment_id,
             proxies=list(granting.proxies),
             snapshot=_snapshot(
-                granting.account, target, granting.establishment_id, rows, authenticated_at
+                granting.account,
+                target,
+                granting.establishment_id,
+                rows,
+                authenticated_at,
+                service_logins=service_logins(granting.account),
             ),
             created_at=now,
             expires_at=now + _ticket_lifetime(),
