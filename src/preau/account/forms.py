@@ -132,3 +132,30 @@ class EmailChangeForm(forms.Form):
                 code="same",
             )
         return email
+
+
+class MergeProofForm(forms.Form):
+    """ "Fusion de comptes": the other account's identifier and password (or its letter's
+    activation code, while it is valid), checked by the sign-in's own rule."""
+
+    identifier = forms.CharField(
+        label=_("Identifiant de l'autre compte"),
+        max_length=150,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Saisissez l'identifiant de votre autre compte.")},
+    )
+    password = forms.CharField(
+        label=_("Mot de passe ou code d'activation de l'autre compte"),
+        strip=False,
+        max_length=PASSWORD_MAX_CHARS,
+        widget=password_widget("off"),
+        error_messages={
+            "required": _(
+                "Saisissez le mot de passe (ou le code d'activation) de cet autre compte."
+            ),
+            "max_length": _("Ce mot de passe est trop long."),
+        },
+    )
