@@ -40,8 +40,14 @@ from django.utils.translation import gettext as _
 from preau.audit.services import audit_record
 from preau.conf import preau_setting
 from preau.directory import merge_moves
-from preau.directory.models import Account, AccountMerge, Establishment, Guardianship
-from preau.directory.scope import ConsoleAction, is_operator, scope_refusal
+from preau.directory.models import (
+    Account,
+    AccountMerge,
+    Establishment,
+    Guardianship,
+    Membership,
+)
+from preau.directory.scope import ConsoleAction, administered_ids, is_operator, scope_refusal
 from preau.directory.signals import account_merged, account_unmerged
 from preau.directory.transitions import Move, accounts_transition
 
@@ -106,12 +112,25 @@ def _reach_refusal(
         if getattr(actor, "pk", None) != target.pk:
             return _("Vous ne pouvez fusionner que vos propres comptes.")
         return None
+    administered = administered_ids(actor)
     for account in (source, target):
-        reason = scope_refusal(
-            actor=actor, account=account, establishment=establishment, action=ConsoleAction.MERGE
-        )
-        if reason is not None:
-            return reason
+        # Within reach from this console, or from another establishment the actor administers
+        # and the person belongs to (a parent of two schools both in the actor's charge).
+        places = [
+            establishment,
+            *Establishment.objects.filter(
+                pk__in=sorted(administered - {establishment.pk}),
+                memberships__in=Membership.objects.current().filter(account=account),
+            ).distinct(),
+        ]
+        reasons = [
+            scope_refusal(
+                actor=actor, account=account, establishment=place, action=ConsoleAction.MERGE
+            )
+            for place in places
+        ]
+        if None not in reasons:
+            return reasons[0]
     return None
 
 
