@@ -59,6 +59,13 @@ DEFAULTS: dict[str, Any] = {
         # Identifier + birth date, proving an account to ask the school for help.
         "recovery.proof.identifier": {"limit": 3, "window": 60 * 60, "max_delay": 10 * 60},
         "recovery.proof.address": {"limit": 50, "window": 15 * 60, "max_delay": 2 * 60},
+        # A parent's sign-up by SMS (preau.activation.signup). Every request counts, matched
+        # or not: per number typed, per names typed (folded), per client address…
+        "signup.mobile": {"limit": 3, "window": 60 * 60, "max_delay": 15 * 60},
+        "signup.names": {"limit": 5, "window": 60 * 60, "max_delay": 15 * 60},
+        "signup.address": {"limit": 30, "window": 15 * 60, "max_delay": 2 * 60},
+        # …and wrong SMS codes from one address (each code also dies after its tries).
+        "signup.code.address": {"limit": 20, "window": 15 * 60, "max_delay": 2 * 60},
         # "Fusion de comptes" (preau.account): the other account's identifier and secret,
         # per signed-in person and per address, besides the sign-in's own per-identifier one.
         "account.merge.account": {"limit": 5, "window": 60 * 60, "max_delay": 15 * 60},
@@ -258,6 +265,16 @@ DEFAULTS: dict[str, Any] = {
     "RECOVERY_PROOF_MINUTES": 30,
     # At most this many identifiers are recalled to one address or number.
     "RECOVERY_MAX_IDENTIFIERS": 5,
+    # --- A parent's sign-up by SMS (preau.activation.signup, docs/signup.md) ---
+    # The "Je n'ai pas de compte" link of the parents' sign-in choice, and its pages.
+    "SIGNUP_ENABLED": True,
+    # The SMS code lives this many minutes and this many wrong tries; the whole sign-up
+    # (code, children's birth dates, charter, password) must end within SIGNUP_MINUTES; wrong
+    # birth-date pages allowed in all before the sign-up stops.
+    "SIGNUP_CODE_MINUTES": 10,
+    "SIGNUP_CODE_ATTEMPTS": 5,
+    "SIGNUP_MINUTES": 30,
+    "SIGNUP_BIRTH_DATE_ATTEMPTS": 3,
     # --- SMS (preau.notify.sms) ---
     # "console" (logged), "file" (JSON lines in SMS_FILE_PATH, default DATA_DIR/sms.jsonl),
     # "http" (SMS_HTTP below) or the dotted path of a preau.notify.sms.SmsBackend.

@@ -156,3 +156,68 @@ class MobileProof(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.mobile}"
+
+
+class SignUp(models.Model):
+    """A parent's sign-up by SMS (``preau.activation.signup``): what was typed, what the task
+    found, and each step done, bound to one browser by a random handle (its digest here).
+
+    The account itself is changed only at the last step; until then everything lives on this
+    row. The typed names are cleared once the task has processed the request; the number stays
+    (a code is only good for the number it went to).
+    """
+
+    class Outcome(models.TextChoices):
+        CODE = "code", _("code envoyé")
+        IDENTIFIER = "identifier", _("identifiant rappelé")
+        NONE = "none", _("aucun responsable")
+        AMBIGUOUS = "ambiguous", _("plusieurs responsables")
+        DEACTIVATED = "deactivated", _("compte désactivé")
+        THROTTLED = "throttled", _("envoi ralenti")
+        EXPIRED = "expired", _("traitée trop tard")
+        ERROR = "error", _("erreur")
+
+    class EndReason(models.TextChoices):
+        DONE = "done", _("terminée")
+        CODE_EXHAUSTED = "code", _("trop de codes erronés")
+        BIRTH_DATES = "birth_dates", _("trop de dates erronées")
+        NO_BIRTH_DATE = "no_birth_date", _("date de naissance inconnue")
+        REFUSED = "refused", _("compte changé entre-temps")
+
+    handle_digest = models.CharField(max_length=64, unique=True, editable=False)
+    last_name = models.CharField(max_length=150, blank=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    mobile = models.CharField(max_length=20)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="signups",
+    )
+    code_digest = models.CharField(max_length=64, blank=True, editable=False)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    code_verified_at = models.DateTimeField(null=True, blank=True)
+    birth_date_failures = models.PositiveSmallIntegerField(default=0)
+    birth_dates_confirmed_at = models.DateTimeField(null=True, blank=True)
+    charter_version = models.ForeignKey(
+        CharterVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    charter_accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=14, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("inscription par SMS")
+        verbose_name_plural = _("inscriptions par SMS")
+        indexes: ClassVar = [
+            models.Index(fields=["processed_at", "created_at"], name="signup_unprocessed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.created_at:%Y-%m-%d %H:%M}"
