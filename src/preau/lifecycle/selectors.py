@@ -34,7 +34,8 @@ def accounts_never_activated(*, now: datetime, days: int) -> QuerySet[Account]:
     (``is_staff``/``is_superuser``, the Django admin's users) are never deleted by a rule.
     """
     return Account.objects.filter(
-        ~Q(state=Account.State.ACTIVE),
+        # A merged account is kept (its login stays reserved: see preau.directory.merges).
+        ~Q(state__in=(Account.State.ACTIVE, Account.State.MERGED)),
         Q(activation_expires_at__isnull=True) | Q(activation_expires_at__lte=now),
         activated_at__isnull=True,
         created_at__lte=now - timedelta(days=days),

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from preau.conf import preau_setting
+from preau.directory.merges import merge_aliases_retire
 from preau.directory.models import Account, Membership
 from preau.directory.transitions import accounts_deactivate, accounts_delete
 from preau.lifecycle.selectors import accounts_never_activated, accounts_past_activation_deadline
@@ -233,4 +234,13 @@ def lifecycle_run(
         accounts_delete_never_activated(actor=actor, dry_run=dry_run, batch_size=batch_size),
         outbox_purge_old(dry_run=dry_run, batch_size=batch_size),
         expired_tokens_purge(dry_run=dry_run),
+        merge_aliases_retire_past(dry_run=dry_run),
     ]
+
+
+def merge_aliases_retire_past(*, dry_run: bool = False) -> RuleResult:
+    """The logins of merged accounts stop signing in their new account at the end of the
+    school year after the merge (see preau.directory.merges)."""
+    result = RuleResult()
+    result.add(merge_aliases_retire(dry_run=dry_run))
+    return result

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     help = (
         "Applique les règles de cycle de vie : désactive les comptes dont la date limite "
         "d'activation est passée, supprime les comptes jamais activés trop anciens, purge "
-        "les messages envoyés anciens."
+        "les messages envoyés anciens, retire les identifiants des comptes fusionnés."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         batch_size: int | None = options["batch_size"]
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size doit être un entier positif.")
-        deactivated, deleted, purged, expired = lifecycle_run(
+        deactivated, deleted, purged, expired, aliases = lifecycle_run(
             dry_run=dry_run, batch_size=batch_size
         )
         days = preau_setting("DELETE_UNACTIVATED_DAYS")
@@ -58,6 +58,7 @@ class Command(BaseCommand):
                     purged,
                 ),
                 ("Sessions et jetons OpenID Connect expirés qui seraient supprimés", expired),
+                ("Identifiants de comptes fusionnés qui seraient retirés", aliases),
             ]
         else:
             lines = [
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                 (f"Comptes supprimés (jamais activés, créés il y a plus de {days} jours)", deleted),
                 (f"Messages et résultats de tâches purgés (plus de {retention} jours)", purged),
                 ("Sessions et jetons OpenID Connect expirés supprimés", expired),
+                ("Identifiants de comptes fusionnés retirés (fin de l'année scolaire)", aliases),
             ]
         for label, result in lines:
             self.stdout.write(f"{label} : {result.count}")
