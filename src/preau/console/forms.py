@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from preau.console.models import PendingImport
 from preau.console.services import import_max_bytes, megabytes
 from preau.directory.models import Account, Membership
+from preau.signin.forms import EmailField
 
 
 def _class_choices(classes: list[str], empty_label: str) -> list[tuple[str, str]]:
@@ -97,3 +99,43 @@ class LettersForm(forms.Form):
         self.fields["school_class"].choices = _class_choices(  # type: ignore[attr-defined]
             classes, str(_("Toutes les classes"))
         )
+
+
+REISSUE_DELIVERIES = [
+    ("letter", _("Sur un courrier à imprimer (PDF)")),
+    ("email", _("Par courriel")),
+    ("sms", _("Par SMS")),
+]
+
+
+class ReissueForm(forms.Form):
+    """The console's choice of how a new activation code reaches its owner."""
+
+    delivery = forms.ChoiceField(
+        label=_("Remettre le nouveau code"),
+        choices=REISSUE_DELIVERIES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez comment remettre le nouveau code.")},
+    )
+    email = EmailField(label=_("Adresse électronique"), required=False)
+    help_request = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, email_choices: bool, sms: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["delivery"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        allowed = {"letter"} | ({"email"} if email_choices else set()) | ({"sms"} if sms else set())
+        field.choices = [c for c in REISSUE_DELIVERIES if c[0] in allowed]
+        field.initial = "letter"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        wants_email = cleaned.get("delivery") == "email"
+        if wants_email and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error(
+                "email",
+                ValidationError(
+                    _("Indiquez l'adresse électronique où envoyer le code."), code="email_required"
+                ),
+            )
+        return cleaned

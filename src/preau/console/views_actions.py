@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from preau.console.forms import ReissueForm
 from preau.console.views import _actor, _render, console_page
 from preau.directory import selectors as directory_selectors
 from preau.directory import transitions
@@ -28,7 +29,6 @@ from preau.french import de
 from preau.notify.phones import mobile_display
 from preau.provisioning import reissue
 from preau.recovery import helpdesk, selectors
-from preau.recovery.forms import ReissueForm
 from preau.recovery.models import HelpRequest
 
 # What each throttle an administrator may lift holds back, in the console's words.
