@@ -308,7 +308,13 @@ def _person_plan(
         person = plan.person_existing(existing, first)
         membership = known.membership_of.get(account_id)
         wanted: dict[str, Any] = {}
-        if membership is not None and account_id not in known.protected:
+        # A membership that came with a merged account (``service_login``: see
+        # preau.directory.merges) is the kept account's too: it keeps its own school's.
+        if (
+            membership is not None
+            and account_id not in known.protected
+            and not membership["service_login"]
+        ):
             # Only this establishment's own guardians take its file's names and contacts;
             # one matched from elsewhere keeps what its other school gave.
             if names_key(existing["last_name"], existing["first_name"]) != v["names_key"]:

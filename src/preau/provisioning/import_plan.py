@@ -439,6 +439,7 @@ def memberships_here(plan: ImportPlan, profiles: Sequence[str]) -> list[dict[str
                 "end_date",
                 "function",
                 "is_local_admin",
+                "service_login",
             )
         ),
     )
