@@ -5,7 +5,7 @@ number, the warnings of a change. The rule, :func:`mobile_e164`, is used by the 
 number outside it is a problem on its line: docs/import-formats.md), by every form that takes a
 mobile ("Mon compte", the first connection) and by what shows a stored number to its owner
 (a stored number outside the rule is never pre-filled into a form: see
-``preau.account.forms.ContactForm``). Numbers are stored in E.164 (``+33612345678``).
+``preau.signin.forms.ContactForm``). Numbers are stored in E.164 (``+33612345678``).
 
 The rule: ``phonenumbers`` (Google's libphonenumber metadata) says the number is **valid** and
 of type ``MOBILE`` (or ``FIXED_LINE_OR_MOBILE``, for countries that do not tell them apart, such
