@@ -56,9 +56,7 @@ def account_factory(
         )
     elif state == Account.State.MERGED:
         # A bare merged account (the state alone; preau.directory.merges moves the rest).
-        accounts_transition(
-            move=Move.MERGE, accounts=[account], actor=None, action="account.merge"
-        )
+        accounts_transition(move=Move.MERGE, accounts=[account], actor=None, action="account.merge")
     elif state != Account.State.ACTIVE:
         raise ValueError(f"unknown state {state!r}")
     account.refresh_from_db()
