@@ -308,3 +308,20 @@ def test_a_pending_account_may_be_merged_and_its_code_dies(
     account_merge_undo(merge=record, actor=operator)
     b.refresh_from_db()
     assert b.state == State.PROVISIONED
+
+
+def test_a_chain_of_merges_is_undone_from_its_end(
+    pair: tuple[Account, Account], establishment: Establishment, operator: Account
+) -> None:
+    a, b = pair
+    c = _guardian(establishment)
+    first = account_merge(source=b, target=a, actor=a)
+    second = account_merge(source=a, target=c, actor=c)
+    # B's login follows the chain to the account that holds everything now.
+    assert credentials_verify(b.login, PASSWORD).account == c
+    with pytest.raises(MergeRefused):
+        account_merge_undo(merge=first, actor=operator)
+    account_merge_undo(merge=second, actor=operator)
+    account_merge_undo(merge=first, actor=operator)
+    b.refresh_from_db()
+    assert b.state == State.ACTIVE

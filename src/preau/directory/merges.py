@@ -234,6 +234,15 @@ def account_merge_undo(
     target = Account.objects.select_for_update().get(pk=merge.target_id)
     if source.state != State.MERGED or source.merged_into_id != target.pk:
         raise MergeRefused(_("Ce compte n'est plus fusionné."), code="undo_refused")
+    if target.state == State.MERGED:
+        raise MergeRefused(
+            _(
+                "Le compte %(login)s a depuis été fusionné à son tour : annulez d'abord cette "
+                "fusion-là."
+            )
+            % {"login": target.login},
+            code="undo_refused",
+        )
     merge_moves.memberships_restore(source=source, target=target, moved=merge.moved)
     merge_moves.guardianships_restore(source=source, target=target, moved=merge.moved)
     merge_moves.contacts_restore(source=source, target=target, moved=merge.moved)
