@@ -1,6 +1,8 @@
-"""The console's queue of help requests (people without a verified e-mail or mobile who proved
-their account and ask for new codes). Thin views over ``preau.recovery``'s selectors and
-services; every page resolves the establishment through ``console_page`` (404 elsewhere)."""
+"""The console's queue of help requests: people without a verified e-mail or mobile who proved
+their account and ask for new codes, and what Préau reports (a first connection blocked on the
+birth date, a child's link frozen or refused by a guardian). Thin views over
+``preau.recovery``'s selectors and services; every page resolves the establishment through
+``console_page`` (404 elsewhere)."""
 
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ def help_request_detail(
     account = help_request.account
     form = (
         reissue_form_for(account, help_request=help_request)
-        if account is not None and help_request.is_open
+        if account is not None and help_request.is_open and not help_request.about_child
         else None
     )
     return _render(

@@ -44,14 +44,30 @@ def class_code_sort_key(code: str) -> tuple[tuple[int, int, str], ...]:
 # --- A person's current memberships and establishment ------------------------------------------
 
 
+def memberships_seen(account: Any) -> QuerySet[Membership]:
+    """The account's current memberships that services and "Mes portails" see: a guardian's
+    (``responsable``) only where they have at least one confirmed current child (a child the
+    files gave them and they have not confirmed, or refused, shows nothing of its school)."""
+    confirmed_child_here = (
+        Guardianship.objects.confirmed()
+        .filter(guardian=OuterRef("account_id"), establishment=OuterRef("establishment_id"))
+        .values("pk")
+    )
+    return (
+        Membership.objects.current()
+        .filter(account=account)
+        .filter(~Q(profile=Membership.Profile.GUARDIAN) | Exists(confirmed_child_here))
+    )
+
+
 def memberships_current(account: Any) -> list[Membership]:
     """The account's current memberships with their establishment and classes (two queries),
-    in a stable order: by establishment name, then profile."""
+    in a stable order: by establishment name, then profile (those services see:
+    :func:`memberships_seen`)."""
     if not isinstance(account, Account):
         return []
     return list(
-        Membership.objects.current()
-        .filter(account=account)
+        memberships_seen(account)
         .select_related("establishment")
         .prefetch_related(Prefetch("classes", queryset=SchoolClass.objects.order_by("code", "pk")))
         .order_by("establishment__name", "establishment__uai", "profile")
@@ -64,21 +80,139 @@ def membership_profiles_current(account: Any) -> list[tuple[int, str]]:
     if not isinstance(account, Account):
         return []
     return list(
-        Membership.objects.current()
-        .filter(account=account)
+        memberships_seen(account)
         .order_by("establishment_id", "profile")
         .values_list("establishment_id", "profile")
     )
 
 
 def establishments_of(account: Any) -> list[Establishment]:
-    """The establishments where the account holds a current membership, by name (one query)."""
+    """The establishments where the account holds a current membership that services see
+    (:func:`memberships_seen`), by name (one query)."""
     if not isinstance(account, Account):
         return []
     return list(
         Establishment.objects.filter(
-            pk__in=Membership.objects.current().filter(account=account).values("establishment_id")
+            pk__in=memberships_seen(account).values("establishment_id")
         ).order_by("name", "uai")
+    )
+
+
+# --- A guardian's children ------------------------------------------------------------------
+
+
+@dataclass
+class Child:
+    """One current child of a guardian as "Mes enfants" shows it: ``classes`` are the
+    child's current classes in the link's establishment."""
+
+    guardianship: Guardianship
+    classes: list[str]
+
+    @property
+    def student(self) -> Account:
+        return self.guardianship.student
+
+    @property
+    def establishment(self) -> Establishment:
+        return self.guardianship.establishment
+
+    @property
+    def confirmation(self) -> str:
+        return self.guardianship.confirmation
+
+
+def children_of(guardian: Any) -> list[Child]:
+    """The guardian's current children, refused ones left out, with their establishment and
+    classes (three queries), by establishment then first name."""
+    if not isinstance(guardian, Account):
+        return []
+    links = list(
+        Guardianship.objects.current()
+        .filter(guardian=guardian)
+        .exclude(confirmation=Guardianship.Confirmation.REFUSED)
+        .select_related("student", "establishment")
+        .prefetch_related(
+            Prefetch(
+                "student__memberships",
+                queryset=Membership.objects.current()
+                .filter(profile=Membership.Profile.STUDENT)
+                .prefetch_related(
+                    Prefetch("classes", queryset=SchoolClass.objects.order_by("code", "pk"))
+                ),
+                to_attr="student_memberships",
+            )
+        )
+        .order_by("establishment__name", "student__first_name", "student_id")
+    )
+    children = []
+    for link in links:
+        classes = [
+            school_class.code
+            for membership in link.student.student_memberships
+            if membership.establishment_id == link.establishment_id
+            for school_class in membership.classes.all()
+        ]
+        children.append(Child(guardianship=link, classes=list(dict.fromkeys(classes))))
+    return children
+
+
+def children_exist(guardian: Any) -> bool:
+    """Whether :func:`children_of` has anything (one query): "Mon compte" offers "Mes
+    enfants"."""
+    if not isinstance(guardian, Account):
+        return False
+    return (
+        Guardianship.objects.current()
+        .filter(guardian=guardian)
+        .exclude(confirmation=Guardianship.Confirmation.REFUSED)
+        .exists()
+    )
+
+
+def children_to_confirm(guardian: Any) -> list[Guardianship]:
+    """The guardian's current links waiting for the child's birth date (``PENDING``, the
+    school gave the date), with the child and the establishment, in the order of
+    :func:`children_of`. Frozen links are not asked: the school checks them."""
+    if not isinstance(guardian, Account):
+        return []
+    return list(
+        Guardianship.objects.current()
+        .filter(
+            guardian=guardian,
+            confirmation=Guardianship.Confirmation.PENDING,
+            student__birth_date__isnull=False,
+        )
+        .select_related("student", "establishment")
+        .order_by("establishment__name", "student__first_name", "student_id")
+    )
+
+
+def children_to_confirm_exist(guardian: Any) -> bool:
+    """Whether :func:`children_to_confirm` has anything (one query): a required action."""
+    if not isinstance(guardian, Account):
+        return False
+    return (
+        Guardianship.objects.current()
+        .filter(
+            guardian=guardian,
+            confirmation=Guardianship.Confirmation.PENDING,
+            student__birth_date__isnull=False,
+        )
+        .exists()
+    )
+
+
+def children_confirmed(guardian: Any) -> list[Guardianship]:
+    """The guardian's confirmed current children with their establishment (one query): what
+    services are told (CAS ``enfants``, OpenID Connect ``ent_children``)."""
+    if not isinstance(guardian, Account):
+        return []
+    return list(
+        Guardianship.objects.confirmed()
+        .filter(guardian=guardian)
+        .select_related("student", "establishment")
+        .order_by("establishment__uai", "student__last_name", "student__first_name", "pk")
     )
 
 

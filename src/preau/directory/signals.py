@@ -25,3 +25,11 @@ access_revoked = Signal()
 # puts back what it moved.
 account_merged = Signal()
 account_unmerged = Signal()
+
+# A guardian's pending link to a child (see :mod:`preau.directory.guardianships`) was frozen
+# after too many wrong birth dates (``guardianship``, ``failures``, ``request``), or refused
+# by the guardian, "je ne suis pas responsable légal de cet élève" (``guardianship``,
+# ``request``). Sent inside the transaction of the change; ``preau.recovery`` files a help
+# request for the child's establishment.
+guardianship_frozen = Signal()
+guardianship_refused = Signal()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
 from preau.codes import SCOPE_CONTACT
-from preau.directory.models import Account, Establishment, Membership, current_q
+from preau.directory.models import Account, Establishment, Guardianship, Membership, current_q
 from preau.directory.scope import ConsoleAction, scope_check
 from preau.directory.selectors import establishments_administered
 from preau.provisioning import reissue
@@ -199,6 +199,54 @@ def help_request_birth_date_refused(
             )
             filed.append(help_request)
     return filed
+
+
+def help_request_guardianship(
+    *,
+    guardianship: Guardianship,
+    reason: str,
+    failures: int = 0,
+    request: HttpRequest | None = None,
+) -> HelpRequest:
+    """Tell the child's establishment that a guardian's pending link to the child was frozen
+    (``LINK_FROZEN``: ``failures`` wrong birth dates) or refused by the guardian
+    (``LINK_REFUSED``: "je ne suis pas responsable légal de cet élève"). A request of its own,
+    pointing at the link (a guardian may have another request open there): the school checks
+    its files (the child's guardians, their contacts) and corrects them at the next import.
+    Called inside the transaction of the change (see ``preau.recovery.receivers``)."""
+    guardian = guardianship.guardian
+    student = guardianship.student
+    establishment = guardianship.establishment
+    classes = _class_codes(student, establishment)
+    child = f"{student.last_name} {student.first_name}" + (f" ({classes})" if classes else "")
+    now = timezone.now()
+    help_request = HelpRequest.objects.create(
+        account=guardian,
+        establishment=establishment,
+        guardianship=guardianship,
+        reason=reason,
+        login=guardian.login,
+        last_name=guardian.last_name,
+        first_name=guardian.first_name,
+        children=child,
+        delivery=HelpRequest.Delivery.PAPER,
+        created_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        action="help_request.create",
+        actor=None,
+        target=guardian,
+        establishment=establishment,
+        request=request,
+        data={
+            "help_request": help_request.pk,
+            "reason": reason,
+            "student": student.login,
+            **({"failures": failures} if failures else {}),
+        },
+    )
+    return help_request
 
 
 # --- The school's side --------------------------------------------------------------------------

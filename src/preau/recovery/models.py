@@ -105,11 +105,17 @@ class PasswordReset(models.Model):
 class HelpRequest(models.Model):
     """Someone who proved an account (identifier + birth date) but has no verified e-mail or
     mobile asks their school for new codes; or Préau tells the school that a first connection
-    is blocked (the birth date was refused too many times)."""
+    is blocked (the birth date was refused too many times), or that a guardian's link to one
+    of its pupils was frozen (wrong birth dates) or refused by the guardian (``guardianship``,
+    the link: the school checks its files)."""
 
     class Reason(models.TextChoices):
         NEW_CODES = "new_codes", _("Nouveaux codes demandés")
         BIRTH_DATE_REFUSED = "birth_date", _("Date de naissance refusée")
+        # A guardian's pending link to a child (preau.directory.guardianships): three wrong
+        # birth dates froze it, or the guardian said the child is not theirs.
+        LINK_FROZEN = "link_frozen", _("Rattachement d’un enfant bloqué")
+        LINK_REFUSED = "link_refused", _("Enfant refusé par un responsable")
 
     class Status(models.TextChoices):
         NEW = "new", _("Nouvelle")
@@ -132,6 +138,14 @@ class HelpRequest(models.Model):
     )
     reason = models.CharField(
         _("motif"), max_length=12, choices=Reason.choices, default=Reason.NEW_CODES
+    )
+    guardianship = models.ForeignKey(
+        "directory.Guardianship",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("lien avec l’enfant"),
     )
     # Kept as typed, and the identifier too: the request outlives a deleted account.
     login = models.CharField(_("identifiant"), max_length=64)
@@ -174,6 +188,11 @@ class HelpRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.DONE
+
+    @property
+    def about_child(self) -> bool:
+        """A guardian's link to a child reported by Préau: no code to hand over."""
+        return self.reason in (self.Reason.LINK_FROZEN, self.Reason.LINK_REFUSED)
 
 
 class PasswordChangeDemand(models.Model):

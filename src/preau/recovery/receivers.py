@@ -8,7 +8,9 @@ demand, see ``recovery.selectors.password_change_demanded``).
 
 A first connection blocked on the birth date (the activation app's ``birth_date_blocked``
 signal) becomes a help request in the school's queue: the activation app, lower in the layers,
-knows nothing of help requests.
+knows nothing of help requests. So does a guardian's link to a child frozen after wrong birth
+dates or refused by the guardian (the directory's ``guardianship_frozen`` and
+``guardianship_refused``): a request for the child's establishment.
 
 A new activation code handed over by the school (provisioning's ``activation_code_reissued``)
 demands a new password of an account that had one, and closes the help request it answers.
@@ -24,15 +26,16 @@ from django.utils import timezone
 
 from preau.activation.middleware import required_actions_forget
 from preau.activation.signals import birth_date_blocked
-from preau.directory.models import Account
-from preau.directory.signals import access_revoked
+from preau.directory.models import Account, Guardianship
+from preau.directory.signals import access_revoked, guardianship_frozen, guardianship_refused
 from preau.provisioning.signals import activation_code_reissued
 from preau.recovery.helpdesk import (
     help_request_answered,
     help_request_birth_date_refused,
+    help_request_guardianship,
     password_change_demand_set,
 )
-from preau.recovery.models import PasswordReset
+from preau.recovery.models import HelpRequest, PasswordReset
 from preau.recovery.selectors import password_change_demanded
 from preau.signin.passwords import PASSWORD_CHANGE_SESSION_KEY
 
@@ -53,6 +56,29 @@ def _birth_date_blocked(
     """A first connection blocked on the birth date reaches the school's help queue."""
     help_request_birth_date_refused(
         account=account, subject=subject, failures=failures, request=request
+    )
+
+
+@receiver(guardianship_frozen, dispatch_uid="preau.recovery.guardianship_frozen")
+def _guardianship_frozen(
+    sender: Any, guardianship: Guardianship, failures: int, request: Any, **kwargs: Any
+) -> None:
+    """A child's link frozen after wrong birth dates: the child's school checks its files."""
+    help_request_guardianship(
+        guardianship=guardianship,
+        reason=HelpRequest.Reason.LINK_FROZEN,
+        failures=failures,
+        request=request,
+    )
+
+
+@receiver(guardianship_refused, dispatch_uid="preau.recovery.guardianship_refused")
+def _guardianship_refused(
+    sender: Any, guardianship: Guardianship, request: Any, **kwargs: Any
+) -> None:
+    """A guardian who says a child is not theirs: the child's school checks its files."""
+    help_request_guardianship(
+        guardianship=guardianship, reason=HelpRequest.Reason.LINK_REFUSED, request=request
     )
 
 
