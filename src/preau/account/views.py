@@ -26,6 +26,7 @@ from preau.activation.selectors import charter_acceptance_of, charter_current, e
 from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account
+from preau.directory.selectors import children_exist
 from preau.notify.phones import mobile_display
 from preau.notify.preferences import notification_preferences_of
 from preau.signin.contacts import account_contact_update
@@ -49,6 +50,7 @@ def _render(
         template,
         {
             "section": section,
+            "has_children": children_exist(request.user),
             "submission_field": SUBMISSION_FIELD,
             "submission": submission_token(),
             **context,

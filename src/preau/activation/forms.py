@@ -96,3 +96,11 @@ class EmailAddressForm(forms.Form):
     """The address the proof link goes to (at the VERIFY_EMAIL step)."""
 
     email = EmailField(label=_("Adresse électronique"))
+
+
+class ChildBirthDateForm(BirthDateForm):
+    """The birth date of one child waiting for confirmation ("Mes enfants" and the required
+    action): one form per child, told apart by its prefix."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, own=False, **kwargs)

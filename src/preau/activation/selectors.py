@@ -26,6 +26,7 @@ from preau.activation.models import (
 )
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
+from preau.directory.selectors import children_to_confirm_exist
 from preau.signin.passwords import PASSWORD_CHANGE_SESSION_KEY
 
 
@@ -35,6 +36,13 @@ class Action(enum.StrEnum):
     CONFIRM_BIRTH_DATE = "CONFIRM_BIRTH_DATE"
     UPDATE_CONTACT = "UPDATE_CONTACT"
     VERIFY_EMAIL = "VERIFY_EMAIL"
+    # Not configured: asked of anyone whose account has a child waiting for confirmation
+    # (a link an import gave an active guardian), after the configured steps.
+    CONFIRM_CHILDREN = "CONFIRM_CHILDREN"
+
+
+# Actions derived for everyone, never listed in ``PREAU["REQUIRED_ACTIONS"]``.
+DERIVED_ACTIONS = frozenset({Action.CONFIRM_CHILDREN.value})
 
 
 DEFAULT_PROFILE = "default"
@@ -51,7 +59,7 @@ def required_actions_steps_config() -> dict[str, list[tuple[str, ...]]]:
     if not isinstance(config, dict):
         raise ImproperlyConfigured("PREAU['REQUIRED_ACTIONS'] must map profiles to lists")
     known_profiles = {*Membership.Profile.values, DEFAULT_PROFILE}
-    known_actions = {a.value for a in Action}
+    known_actions = {a.value for a in Action} - DERIVED_ACTIONS
     checked: dict[str, list[tuple[str, ...]]] = {}
     for profile, steps in config.items():
         where = f"PREAU['REQUIRED_ACTIONS'][{profile!r}]"
@@ -73,7 +81,7 @@ def required_actions_steps_config() -> dict[str, list[tuple[str, ...]]]:
             if unknown:
                 raise ImproperlyConfigured(
                     f"{where}: unknown action(s) {unknown} "
-                    f"(known: {', '.join(a.value for a in Action)})"
+                    f"(known: {', '.join(sorted(known_actions))})"
                 )
             if len(group) > 1 and Action.VERIFY_EMAIL in group:
                 raise ImproperlyConfigured(
@@ -331,12 +339,24 @@ def required_actions_pending(
     asked for in the session can come back (an active account without a local password, such
     as one that signs in through a federation, is not asked for one): ``session`` is the
     person's session, and one marked with :data:`PASSWORD_CHANGE_SESSION_KEY` asks for a new
-    password whatever the state.
+    password whatever the state. Last, whatever the state, ``CONFIRM_CHILDREN`` while a child
+    the school's files gave the person waits for its birth date (never configured: see
+    :data:`DERIVED_ACTIONS`).
     """
     if not getattr(account, "is_authenticated", False) or not isinstance(account, Account):
         return []
     if account.state == Account.State.DEACTIVATED:
         return []
+    pending = _configured_pending(account, session)
+    if children_to_confirm_exist(account):
+        pending.append(Action.CONFIRM_CHILDREN)
+    return pending
+
+
+def _configured_pending(
+    account: Account, session: SessionBase | dict[str, Any] | None
+) -> list[str]:
+    """The configured actions :func:`required_actions_pending` finds pending, in order."""
     configured = required_actions_configured(account)
     provisioned = account.state == Account.State.PROVISIONED
     journey = journey_of(account) if provisioned else None

@@ -13,6 +13,7 @@ STEP_TITLES = {
     Action.CONFIRM_BIRTH_DATE: gettext_lazy("Date de naissance"),
     Action.UPDATE_CONTACT: gettext_lazy("Coordonnées"),
     Action.VERIFY_EMAIL: gettext_lazy("Confirmation de l’adresse électronique"),
+    Action.CONFIRM_CHILDREN: gettext_lazy("Vos enfants"),
 }
 
 # The title of a page that groups several steps (``PREAU["REQUIRED_ACTIONS"]``).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from preau.activation import views
+from preau.activation import views, views_children
 from preau.activation.signup_views import (
     signup_charter_view,
     signup_children_view,
@@ -20,6 +20,7 @@ urlpatterns = [
     path("premiere-connexion/date-de-naissance", views.birth_date_view, name="birth_date"),
     path("premiere-connexion/coordonnees", views.contact_view, name="contact"),
     path("premiere-connexion/courriel", views.email_view, name="email"),
+    path("premiere-connexion/enfants", views_children.children_view, name="children"),
     path("premiere-connexion/termine", views.done_view, name="done"),
     path("courriel/confirmer/<str:token>", views.email_confirm_view, name="email_confirm"),
     # A parent's sign-up by SMS ("Je n'ai pas de compte": preau.activation.signup).

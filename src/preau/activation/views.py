@@ -70,6 +70,7 @@ STEP_URLS = {
     Action.CONFIRM_BIRTH_DATE: "activation:birth_date",
     Action.UPDATE_CONTACT: "activation:contact",
     Action.VERIFY_EMAIL: "activation:email",
+    Action.CONFIRM_CHILDREN: "activation:children",
 }
 View = Callable[..., HttpResponse]
 
