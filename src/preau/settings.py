@@ -361,7 +361,13 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "preau.sso.oidc.validators.PreauOAuth2Validator",
     "SCOPES_BACKEND_CLASS": "preau.sso.oidc.scopes.PreauScopes",
     # Required by django-oauth-toolkit; the descriptions shown are PreauScopes' (French).
-    "SCOPES": {"openid": "openid", "profile": "profile", "email": "email", "ent": "ent"},
+    "SCOPES": {
+        "openid": "openid",
+        "profile": "profile",
+        "email": "email",
+        "ent": "ent",
+        "children": "children",
+    },
     "DEFAULT_SCOPES": ["openid"],
     "APPLICATION_ADMIN_CLASS": "preau.sso.oidc.admin.ApplicationAdmin",
     "CLIENT_SECRET_HASHER": "preau_client_hmac",

@@ -10,7 +10,13 @@ import pytest
 from django.test import Client
 from jwcrypto import jwk, jwt
 
-from preau.directory.models import Account, Establishment, Membership, SchoolClass
+from preau.directory.models import (
+    Account,
+    Establishment,
+    Guardianship,
+    Membership,
+    SchoolClass,
+)
 from preau.directory.selectors import ESTABLISHMENT_SESSION_KEY
 from preau.sso.oidc.models import Subject
 from tests.oidc.conftest import RegisteredClient, code_for, exchange, pkce, register_client
@@ -158,6 +164,12 @@ def test_ent_describes_the_establishment_chosen_when_the_person_authorized(
         SchoolClass.objects.create(establishment=college, school_year=2026, code="3C"),
     )
     assert guardian.classes.count() == 0
+    # A parent there: a confirmed child (a guardian's school counts only with one).
+    child = active_account("theo.martin")
+    Membership.objects.create(
+        account=child, establishment=college, profile="eleve", school_year=2026
+    )
+    Guardianship.objects.create(guardian=teacher, student=child, establishment=college)
     client.force_login(teacher)
 
     first = userinfo(tokens(client, rp, "openid ent")["access_token"])

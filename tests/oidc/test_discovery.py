@@ -29,7 +29,7 @@ def test_the_discovery_document_says_what_the_provider_accepts(client: Client) -
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert doc["subject_types_supported"] == ["pairwise"]
     assert doc["id_token_signing_alg_values_supported"][0] == "RS256"
-    assert sorted(doc["scopes_supported"]) == ["email", "ent", "openid", "profile"]
+    assert sorted(doc["scopes_supported"]) == ["children", "email", "ent", "openid", "profile"]
     assert {"sub", "preferred_username", "birthdate", "email_verified", "ent_uai"} <= set(
         doc["claims_supported"]
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from preau.directory.models import Establishment, Membership
+from preau.directory.models import Establishment, Guardianship, Membership
 from preau.portal.models import Category
 from tests.sso.conftest import make_person, register
 
@@ -80,6 +80,9 @@ def test_mes_portails_switches_the_establishment(
     Membership.objects.create(
         account=parent, establishment=other, profile="responsable", school_year=2026
     )
+    for number, school in enumerate((establishment, other)):
+        child = make_person(f"enfant{number}.petit", school)
+        Guardianship.objects.create(guardian=parent, student=child, establishment=school)
     client.force_login(parent)
     home = client.get("/")
     html = home.content.decode()
@@ -95,6 +98,35 @@ def test_mes_portails_switches_the_establishment(
     assert "Ressources d'ailleurs" not in names
     assert "PRONOTE" in names
     assert "Vous êtes sur le portail de Lycée Louis-le-Grand." in after.content.decode()
+
+
+def test_a_guardians_school_is_in_mes_portails_once_a_child_there_is_confirmed(
+    client: Client, establishment: Establishment, catalogue: None
+) -> None:
+    """An import gave this parent a child in a second school: until the parent confirms the
+    child's birth date (or if they refuse it), that school is not theirs for the portal."""
+    parent = make_person("luc.petit", establishment, Membership.Profile.GUARDIAN, class_code=None)
+    Guardianship.objects.create(
+        guardian=parent,
+        student=make_person("emma.petit", establishment),
+        establishment=establishment,
+    )
+    other = Establishment.objects.get(uai="0690001B")
+    Membership.objects.create(
+        account=parent, establishment=other, profile="responsable", school_year=2026
+    )
+    link = Guardianship.objects.create(
+        guardian=parent,
+        student=make_person("hugo.petit", other),
+        establishment=other,
+        confirmation=Guardianship.Confirmation.FROZEN,
+    )
+    client.force_login(parent)
+    home = client.get("/")
+    assert home.context["current"] == establishment
+    assert "Mes portails" not in home.content.decode()
+    Guardianship.objects.filter(pk=link.pk).update(confirmation="confirmed")
+    assert "Mes portails" in client.get("/").content.decode()
 
 
 def test_mes_portails_refuses_an_establishment_that_is_not_ones_own(

@@ -58,7 +58,10 @@ class Service(models.Model):
 
     class AttributePreset(models.TextChoices):
         PRONOTE = "pronote", _("PRONOTE (nom, prenom, dateNaissance, codePostal, categories)")
-        GENERIC = "generic", _("Générique (identifiant, noms, profil, UAI, classes, courriel)")
+        GENERIC = (
+            "generic",
+            _("Générique (identifiant, noms, profil, UAI, classes, enfants, courriel)"),
+        )
 
     name = models.CharField(_("nom"), max_length=100)
     slug = models.SlugField(_("identifiant court"), max_length=60, unique=True)

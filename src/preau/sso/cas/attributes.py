@@ -6,15 +6,21 @@ PRONOTE (what PRONOTE's CAS delegation reads to recognise a person):
 personnel; one value per profile).
 
 Generic: ``uid`` (the identifier), ``givenName``, ``sn``, ``displayName``, ``profile`` (one
-value per profile), ``uai``, ``classes``, ``mail``.
+value per profile), ``uai``, ``classes``, ``mail``, and for a guardian ``enfants``: one value
+per confirmed child, ``identifiant$nom$prénom$UAI`` (the child's identifier, the ``user`` the
+child's own tickets carry; ``$`` separates the parts as in the SDET's multi-part attributes).
 
-Profiles, UAI and classes are those of the ticket's establishment (the person's current one
-for the service); an attribute without a value is left out.
+Profiles, UAI, classes and children are those of the ticket's establishment (the person's
+current one for the service); an attribute without a value is left out. A guardian's
+membership counts only where they have a confirmed child (see
+:func:`preau.directory.selectors.memberships_seen`): a child the school's files gave them and
+they have not confirmed, or refused, shows nothing, neither the child nor its school.
 """
 
 from __future__ import annotations
 
 from preau.directory.models import Account, Membership
+from preau.directory.selectors import children_confirmed, memberships_seen
 
 PRONOTE = "pronote"
 GENERIC = "generic"
@@ -26,7 +32,7 @@ PRONOTE_CATEGORIES: dict[str, str] = {
     Membership.Profile.STAFF: "National_4",
 }
 # Attributes that may hold several values (a JSON list even with one value).
-MULTI_VALUED = frozenset({"categories", "profile", "classes", "uai"})
+MULTI_VALUED = frozenset({"categories", "profile", "classes", "uai", "enfants"})
 
 Attributes = dict[str, list[str]]
 # (establishment id, profile, UAI, class code or None): one row per class of each current
@@ -35,10 +41,9 @@ MembershipRow = tuple[int, str, str, str | None]
 
 
 def membership_rows(account: Account) -> list[MembershipRow]:
-    """The account's current memberships with their classes, in one query."""
+    """The account's current memberships services see, with their classes, in one query."""
     return list(
-        Membership.objects.current()
-        .filter(account=account)
+        memberships_seen(account)
         .order_by("establishment_id", "profile", "classes__code")
         .values_list("establishment_id", "profile", "establishment__uai", "classes__code")
     )
@@ -46,6 +51,25 @@ def membership_rows(account: Account) -> list[MembershipRow]:
 
 def _unique(values: list[str]) -> list[str]:
     return [v for v in dict.fromkeys(values) if v]
+
+
+def _children(account: Account, here: list[MembershipRow]) -> list[str]:
+    """``enfants`` of a guardian in the establishments of ``here`` (no query for others)."""
+    if not any(row[1] == Membership.Profile.GUARDIAN for row in here):
+        return []
+    establishments = {row[0] for row in here}
+    return [
+        "$".join(
+            (
+                link.student.login,
+                link.student.last_name,
+                link.student.first_name,
+                link.establishment.uai,
+            )
+        )
+        for link in children_confirmed(account)
+        if link.establishment_id in establishments
+    ]
 
 
 def attributes_release(
@@ -74,5 +98,6 @@ def attributes_release(
             "uai": _unique([r[2] for r in here]),
             "classes": _unique([r[3] or "" for r in here]),
             "mail": [account.email],
+            "enfants": _children(account, here),
         }
     return {name: values for name, values in attributes.items() if any(values)}

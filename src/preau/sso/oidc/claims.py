@@ -12,18 +12,31 @@ ent        ``ent_uai`` and ``ent_establishment`` (the establishment the person w
            authorized the client: the one chosen in "Mes portails"), ``ent_profiles`` (their
            profiles there: eleve, responsable, enseignant, personnel, invite), ``ent_classes``
            (class codes there, e.g. "3A"), ``ent_uais`` (every establishment they belong to)
+children   ``ent_children``: a guardian's confirmed children (empty for anyone else), each an
+           object with ``sub`` (the child's own pairwise ``sub`` for this client: the one the
+           child's ID tokens carry), ``given_name``, ``family_name`` and ``ent_uai`` (the
+           child's establishment)
 =========  ===================================================================================
+
+A guardian's establishment counts (``ent_uais``, ``ent_profiles``) only where they have at
+least one confirmed child: a child the school's files gave them and they have not confirmed,
+or refused, shows nothing (see :func:`preau.directory.selectors.memberships_seen`).
 
 A claim whose value Préau does not know is left out rather than sent empty.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from preau.directory.models import Account
-from preau.directory.selectors import establishment_current, memberships_current
-from preau.sso.oidc.scopes import EMAIL, ENT, OPENID, PROFILE
+from preau.directory.selectors import (
+    children_confirmed,
+    establishment_current,
+    memberships_current,
+)
+from preau.sso.oidc.scopes import CHILDREN, EMAIL, ENT, OPENID, PROFILE
 
 CLAIMS_BY_SCOPE: dict[str, tuple[str, ...]] = {
     OPENID: ("sub",),
@@ -38,6 +51,7 @@ CLAIMS_BY_SCOPE: dict[str, tuple[str, ...]] = {
     ),
     EMAIL: ("email", "email_verified"),
     ENT: ("ent_uai", "ent_establishment", "ent_profiles", "ent_classes", "ent_uais"),
+    CHILDREN: ("ent_children",),
 }
 SUPPORTED_CLAIMS: list[str] = [claim for claims in CLAIMS_BY_SCOPE.values() for claim in claims]
 
@@ -88,15 +102,32 @@ def ent_claims(account: Account, establishment_id: int | None) -> dict[str, Any]
     }
 
 
+def children_claims(account: Account, child_sub: Callable[[Account], str]) -> dict[str, Any]:
+    """The guardian's confirmed children, each known by ``child_sub(child)``: the child's
+    pairwise ``sub`` for the same client."""
+    return {
+        "ent_children": [
+            {
+                "sub": child_sub(link.student),
+                "given_name": link.student.first_name,
+                "family_name": link.student.last_name,
+                "ent_uai": link.establishment.uai,
+            }
+            for link in children_confirmed(account)
+        ]
+    }
+
+
 def claims_for(
     *,
     account: Account,
     scopes: list[str] | set[str],
     sub: str,
     establishment_id: int | None = None,
+    child_sub: Callable[[Account], str] | None = None,
 ) -> dict[str, Any]:
     """The claims released to a client granted ``scopes`` (queries only for the scopes
-    granted)."""
+    granted). ``child_sub``: a child's ``sub`` for the client (the ``children`` scope)."""
     granted = set(scopes)
     # ``sub`` always: the ID token and the userinfo response must carry it.
     claims: dict[str, Any] = {"sub": sub}
@@ -106,4 +137,6 @@ def claims_for(
         claims.update(email_claims(account))
     if ENT in granted:
         claims.update(ent_claims(account, establishment_id))
+    if CHILDREN in granted and child_sub is not None:
+        claims.update(children_claims(account, child_sub))
     return claims

@@ -15,12 +15,17 @@ OPENID = "openid"
 PROFILE = "profile"
 EMAIL = "email"
 ENT = "ent"
+CHILDREN = "children"
 
 SCOPES: dict[str, Promise] = {
     OPENID: _("Vous reconnaître quand vous revenez (un identifiant propre à ce service)"),
     PROFILE: _("Vos nom et prénoms, votre identifiant et votre date de naissance"),
     EMAIL: _("Votre adresse électronique et si elle a été vérifiée"),
     ENT: _("Votre établissement (UAI), votre profil (élève, parent, enseignant…) et vos classes"),
+    CHILDREN: _(
+        "Les enfants dont vous êtes responsable légal et que vous avez confirmés : leurs nom et "
+        "prénom et leur établissement"
+    ),
 }
 
 

@@ -53,6 +53,7 @@ class PreauOAuth2Validator(OAuth2Validator):
             scopes=request.scopes,
             sub=subject.sub,
             establishment_id=subject.establishment_id,
+            child_sub=lambda child: subject_ensure(account=child, application=request.client).sub,
         )
 
     def get_id_token_dictionary(self, token: Any, token_handler: Any, request: Any) -> Any:
