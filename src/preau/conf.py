@@ -249,9 +249,29 @@ DEFAULTS: dict[str, Any] = {
             "profiles": ["invite"],
             "hint": _("L'identifiant qui vous a été communiqué."),
         },
+        # Shown only once FranceConnect is configured (FRANCECONNECT_* below).
+        {
+            "code": "franceconnect",
+            "label": _("Parent (FranceConnect)"),
+            "federation": "franceconnect",
+            "description": _(
+                "Connectez-vous avec le compte que vous utilisez pour les impôts, l'assurance "
+                "maladie ou La Poste. La première fois, vous prouverez une seule fois quel "
+                "compte de l'établissement est le vôtre."
+            ),
+        },
     ],
     # The last choice is remembered on the device this many days (cookie ``preau_wayf``).
     "SIGNIN_CHOICE_COOKIE_DAYS": 365,
+    # --- FranceConnect (preau.federation, docs/federation.md) ---
+    # The provider's issuer (its discovery document is read from
+    # <issuer>/.well-known/openid-configuration), and the client FranceConnect gave Préau.
+    # FranceConnect is offered (the "Parent (FranceConnect)" choice) once all three are set.
+    "FRANCECONNECT_ISSUER": "",
+    "FRANCECONNECT_CLIENT_ID": "",
+    "FRANCECONNECT_CLIENT_SECRET": "",
+    # The discovery document is kept this many seconds in the cache.
+    "FRANCECONNECT_METADATA_SECONDS": 3600,
     # --- Forgotten identifier or password, help requests (preau.recovery) ---
     # A reset link sent by e-mail lives this many minutes; a code sent by SMS this many
     # minutes and this many wrong tries; once the code is right, the new password must be

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "preau.activation",
     "preau.account",
     "preau.recovery",
+    "preau.federation",
     "oauth2_provider",
     "preau.sso.oidc",
     "preau.portal",
@@ -286,6 +287,10 @@ PREAU = {
     "LIFECYCLE_BATCH_SIZE": env.int("PREAU_LIFECYCLE_BATCH_SIZE", default=1000),
     "PASSWORD_POLICY": env.str("PREAU_PASSWORD_POLICY", default="a"),
     "PASSWORD_HISTORY": env.int("PREAU_PASSWORD_HISTORY", default=5),
+    # FranceConnect (preau.federation, docs/federation.md): offered once all three are set.
+    "FRANCECONNECT_ISSUER": env.str("PREAU_FRANCECONNECT_ISSUER", default=""),
+    "FRANCECONNECT_CLIENT_ID": env.str("PREAU_FRANCECONNECT_CLIENT_ID", default=""),
+    "FRANCECONNECT_CLIENT_SECRET": env.str("PREAU_FRANCECONNECT_CLIENT_SECRET", default=""),
     "BIRTH_DATE_MAX_FAILURES": env.int("PREAU_BIRTH_DATE_MAX_FAILURES", default=5),
     "EMAIL_PROOF_REQUIRED": env.bool("PREAU_EMAIL_PROOF_REQUIRED", default=False),
     "EMAIL_VERIFICATION_HOURS": env.int("PREAU_EMAIL_VERIFICATION_HOURS", default=48),

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("preau.activation.urls")),
     path("", include("preau.recovery.urls")),
     path("mon-compte/", include("preau.account.urls")),
+    # FranceConnect (/franceconnect/…) and "Mon compte"'s identities (preau.federation).
+    path("", include("preau.federation.urls")),
     path("console/", include("preau.console.urls")),
     path("operateur/", admin.site.urls),
     # The demo's page of the messages sent: a 404 unless PREAU["DEMO"] (preau.demo.views).

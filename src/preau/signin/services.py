@@ -115,28 +115,12 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
     # The new session row, its record, last_login and the audit row are written together, in
     # one statement on PostgreSQL (see preau.db): round trips are most of a sign-in's cost
     # besides the hash. The Argon2 hash above ran outside any transaction.
-    if SESSION_KEY in request.session and str(request.session[SESSION_KEY]) != str(account.pk):
-        # Someone else's session (a shared computer left signed in): they are signed out, as
-        # if they had clicked "Se déconnecter" (their record closed, single logout, audit).
-        signout(request=request)
-    with write_batch():
-        if SESSION_KEY in request.session:
-            # login() keeps the key when the same person signs in again: rotate it anyway.
-            request.session.cycle_key()
-        login(request, account, backend=BACKEND_PATH)
-        request.session[AUTH_METHOD_SESSION_KEY] = str(result.verdict)
-        audit_record(
-            action="signin.success",
-            actor=account,
-            target=account,
-            request=request,
-            data={
-                "method": str(result.verdict),
-                **({"alias": result.alias} if result.alias else {}),
-            },
-        )
-        # The session row joins the batch (the middleware's save then has nothing to write).
-        request.session.save()
+    signin_open(
+        request=request,
+        account=account,
+        method=str(result.verdict),
+        data={"alias": result.alias} if result.alias else {},
+    )
     if result.alias:
         # Said once, at this sign-in (on /connexion and /cas/login alike).
         messages.info(
@@ -148,6 +132,47 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
             % {"alias": result.alias, "login": account.login},
         )
     return SigninResult(Outcome.SUCCESS, account)
+
+
+def signin_open(
+    *, request: HttpRequest, account: Account, method: str, data: dict[str, object] | None = None
+) -> None:
+    """Open the session of ``account``, whose proof was checked by the caller (a secret here,
+    a federation's signed answer in preau.federation), and record it as ``method``."""
+    if SESSION_KEY in request.session and str(request.session[SESSION_KEY]) != str(account.pk):
+        # Someone else's session (a shared computer left signed in): they are signed out, as
+        # if they had clicked "Se déconnecter" (their record closed, single logout, audit).
+        signout(request=request)
+    with write_batch():
+        if SESSION_KEY in request.session:
+            # login() keeps the key when the same person signs in again: rotate it anyway.
+            request.session.cycle_key()
+        login(request, account, backend=BACKEND_PATH)
+        request.session[AUTH_METHOD_SESSION_KEY] = method
+        audit_record(
+            action="signin.success",
+            actor=account,
+            target=account,
+            request=request,
+            data={"method": method, **(data or {})},
+        )
+        # The session row joins the batch (the middleware's save then has nothing to write).
+        request.session.save()
+
+
+# Set on the request by a receiver of ``user_logged_out`` (a federation whose provider must
+# end its own session too): where the sign-out page sends the person next.
+SIGNOUT_CONTINUE_ATTR = "preau_signout_continue"
+
+
+def signout_continue_set(*, request: HttpRequest, url: str) -> None:
+    """Ask the sign-out page to continue at ``url`` (a provider's end-session endpoint)."""
+    setattr(request, SIGNOUT_CONTINUE_ATTR, url)
+
+
+def signout_continue(request: HttpRequest) -> str:
+    """Where the sign-out continues ('' when nobody asked: the sign-in page)."""
+    return str(getattr(request, SIGNOUT_CONTINUE_ATTR, "") or "")
 
 
 def signout(*, request: HttpRequest) -> None:

@@ -15,7 +15,7 @@ from preau.redirects import safe_next
 from preau.signin.csrf import signin_csrf_protect
 from preau.signin.forms import SigninForm
 from preau.signin.messages import signin_failure_message
-from preau.signin.services import Outcome, signin_attempt, signout
+from preau.signin.services import Outcome, signin_attempt, signout, signout_continue
 from preau.signin.throttle import wait_message
 
 
@@ -74,5 +74,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         signout(request=request)
         messages.success(request, _("Vous êtes déconnecté."))
-        return redirect("signin:login")
+        # Signed in through a federation: its provider ends its own session, then sends back.
+        return redirect(signout_continue(request) or "signin:login")
     return render(request, "signin/logout.html", {})

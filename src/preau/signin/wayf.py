@@ -48,9 +48,36 @@ class SigninChoice:
     # letters name the choice their reader should make, with the page's words.
     profiles: tuple[str, ...] = ()
 
+    # A federation of preau.federation ("franceconnect"): its own button leads to ``url``.
+    federation: str = ""
+
     @property
     def is_external(self) -> bool:
         return bool(self.url)
+
+    @property
+    def button_template(self) -> str:
+        """The federation's own button (its provider's look), '' for the generic one."""
+        return f"federation/_{self.federation}_button.html" if self.federation else ""
+
+
+# Federations an app above the sign-in offers (preau.federation registers FranceConnect in its
+# ready()): name -> a function giving the address that starts it, '' while not configured.
+_FEDERATIONS: dict[str, Callable[[], str]] = {}
+
+
+def federation_register(name: str, start_url: Callable[[], str]) -> None:
+    """Offer the federation ``name`` to the choices that name it (``"federation": name``)."""
+    _FEDERATIONS[name] = start_url
+
+
+def _federation_url(code: str, name: str) -> str:
+    if name not in _FEDERATIONS:
+        raise ImproperlyConfigured(
+            f"PREAU['SIGNIN_CHOICES']: choice {code!r} names an unknown federation {name!r} "
+            f"(known: {', '.join(sorted(_FEDERATIONS))})"
+        )
+    return _FEDERATIONS[name]()
 
 
 def signin_choices() -> list[SigninChoice]:
@@ -68,6 +95,11 @@ def signin_choices() -> list[SigninChoice]:
         if not entry.get("label"):
             raise ImproperlyConfigured(f"PREAU['SIGNIN_CHOICES']: choice {code!r} has no label")
         url = str(entry.get("url", "") or "")
+        federation = str(entry.get("federation", "") or "")
+        if federation:
+            url = _federation_url(code, federation)
+            if not url:
+                continue  # not configured on this deployment: the choice is not offered
         if url and not (url.startswith(("https://", "http://")) or url.startswith("/")):
             raise ImproperlyConfigured(
                 f"PREAU['SIGNIN_CHOICES']: choice {code!r} has a url that is not http(s) or a path"
@@ -89,6 +121,7 @@ def signin_choices() -> list[SigninChoice]:
                 description=str(entry.get("description", "") or ""),
                 url=url,
                 profiles=profiles,
+                federation=federation,
             )
         )
     return choices

@@ -1,0 +1,46 @@
+"""Signing out of a session opened through FranceConnect ends the provider's session too."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_out
+from django.dispatch import receiver
+from django.urls import reverse
+
+from preau.federation.franceconnect import (
+    PROVIDER,
+    FederationError,
+    franceconnect_configured,
+    franceconnect_logout_url,
+)
+from preau.federation.services import SIGNED_IN_SESSION_KEY
+from preau.signin.services import signout_continue_set
+
+log = logging.getLogger(__name__)
+
+
+@receiver(user_logged_out, dispatch_uid="federation_signout_at_provider")
+def signout_at_provider(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Before the session is flushed: the sign-out page continues at the provider's
+    end-session endpoint (``id_token_hint``, a signed ``state``, back to Préau)."""
+    session = getattr(request, "session", None)
+    signed_in = session.get(SIGNED_IN_SESSION_KEY) if session is not None else None
+    if not isinstance(signed_in, dict) or signed_in.get("provider") != PROVIDER:
+        return
+    if not franceconnect_configured() or not (
+        request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME")
+    ):
+        return  # not a request from a browser (a test client's logout())
+    try:
+        url = franceconnect_logout_url(
+            id_token=str(signed_in.get("id_token", "")),
+            post_logout_redirect_uri=request.build_absolute_uri(
+                reverse("federation:franceconnect_logout_return")
+            ),
+        )
+    except (FederationError, RuntimeError):
+        log.warning("FranceConnect end-session endpoint unknown: signed out of Préau only")
+        return
+    signout_continue_set(request=request, url=url)
