@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from preau.audit.services import audit_record, client_ip
 from preau.codes import SCOPE_CONTACT, code_digest, code_new
 from preau.conf import preau_setting
+from preau.directory.merges import merge_alias_target
 from preau.directory.models import Account, Membership, current_q
 from preau.directory.transitions import (  # noqa: F401 - the first three are re-exported
     account_can_reactivate,
@@ -293,6 +294,9 @@ def _process_password(row: RecoveryRequest) -> str:
         targets = [(a, PasswordReset.Channel.EMAIL, a.email) for a in _by_email(query.value)]
     else:
         account = _live_accounts().filter(login=query.value).first()
+        if account is not None and account.state == Account.State.MERGED:
+            # A merged login, while its alias lives, recovers the account it went into.
+            account = merge_alias_target(account)
         if account is not None:
             if account.email and account.email_verified_at is not None:
                 targets.append((account, PasswordReset.Channel.EMAIL, account.email))
