@@ -256,3 +256,30 @@ def test_guessing_is_throttled_per_account_and_per_address(
     for link in links:
         link.refresh_from_db()  # type: ignore[union-attr]
         assert link.confirmation == "pending"  # type: ignore[union-attr]
+
+
+def test_a_first_connection_never_names_a_refused_or_pending_child(
+    establishment: Establishment, college: Establishment
+) -> None:
+    """A guardian given a new code (back to PROVISIONED) proves the letter with a confirmed
+    child's birth date only; the pending child waits until the account is active again."""
+    from preau.activation.selectors import birth_date_asked, birth_date_subject
+
+    guardian = account_factory(establishment=establishment, profile="responsable")
+    refused = pupil(college, "Hugo", HUGO_BIRTH)
+    Guardianship.objects.create(
+        guardian=guardian, student=refused, establishment=college, confirmation="refused"
+    )
+    pending = Guardianship.objects.create(
+        guardian=guardian,
+        student=pupil(college, "Inès", HUGO_BIRTH),
+        establishment=college,
+        confirmation="pending",
+    )
+    assert birth_date_subject(guardian, None) is None
+    assert birth_date_asked([guardian.pk]) == set()
+    assert Action.CONFIRM_CHILDREN not in required_actions_pending(guardian)
+    chloe = pupil(establishment, "Chloé", dt.date(2009, 5, 2))
+    Guardianship.objects.create(guardian=guardian, student=chloe, establishment=establishment)
+    assert birth_date_subject(guardian, None) == chloe
+    assert pending.confirmation == "pending"

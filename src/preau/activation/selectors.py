@@ -222,7 +222,8 @@ def birth_date_blocked(journey: ActivationJourney | None) -> bool:
 
 def birth_date_subject(account: Account, journey: ActivationJourney | None) -> Account | None:
     """Whose birth date the person confirms: their own (a student), else one child's (a
-    guardian: the child already chosen for this journey, or the first with a known birth date).
+    guardian: the child already chosen for this journey, or the first with a known birth date,
+    among confirmed links: a child the guardian refused or has not confirmed is never named).
     None when there is nothing to confirm."""
     if (
         account.birth_date is not None
@@ -236,7 +237,7 @@ def birth_date_subject(account: Account, journey: ActivationJourney | None) -> A
         if chosen is not None and chosen.birth_date is not None:
             return chosen
     guardianship = (
-        Guardianship.objects.current()
+        Guardianship.objects.confirmed()
         .filter(guardian=account, student__birth_date__isnull=False)
         .select_related("student")
         .order_by("student_id")
@@ -271,7 +272,7 @@ def birth_date_asked(account_ids: Iterable[int]) -> set[int]:
         .values_list("account_id", flat=True)
     )
     parents = set(
-        Guardianship.objects.current()
+        Guardianship.objects.confirmed()
         .filter(guardian_id__in=ids, student__birth_date__isnull=False)
         .values_list("guardian_id", flat=True)
     )
@@ -339,16 +340,16 @@ def required_actions_pending(
     asked for in the session can come back (an active account without a local password, such
     as one that signs in through a federation, is not asked for one): ``session`` is the
     person's session, and one marked with :data:`PASSWORD_CHANGE_SESSION_KEY` asks for a new
-    password whatever the state. Last, whatever the state, ``CONFIRM_CHILDREN`` while a child
-    the school's files gave the person waits for its birth date (never configured: see
-    :data:`DERIVED_ACTIONS`).
+    password whatever the state. Last, once the account is active, ``CONFIRM_CHILDREN`` while
+    a child the school's files gave the person waits for its birth date (never configured: see
+    :data:`DERIVED_ACTIONS`; a first connection never waits for it, the next page asks).
     """
     if not getattr(account, "is_authenticated", False) or not isinstance(account, Account):
         return []
     if account.state == Account.State.DEACTIVATED:
         return []
     pending = _configured_pending(account, session)
-    if children_to_confirm_exist(account):
+    if account.state == Account.State.ACTIVE and children_to_confirm_exist(account):
         pending.append(Action.CONFIRM_CHILDREN)
     return pending
 
