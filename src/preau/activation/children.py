@@ -95,10 +95,7 @@ class ChildrenPage:
 
 
 def children_forms(links: list[Guardianship], data: object = None) -> dict[int, ChildBirthDateForm]:
-    return {
-        link.pk: ChildBirthDateForm(data, prefix=f"enfant-{link.pk}")
-        for link in links
-    }
+    return {link.pk: ChildBirthDateForm(data, prefix=f"enfant-{link.pk}") for link in links}
 
 
 def _wrong(tries_left: int) -> str:
