@@ -42,8 +42,8 @@ _PAGES = {
     "expired": (
         _("Cette connexion avec FranceConnect a expiré"),
         _(
-            "Votre identité FranceConnect n’a pas été liée\u00a0: le délai pour prouver votre compte "
-            "est dépassé."
+            "Votre identité FranceConnect n’a pas été liée\u00a0: le délai pour prouver votre "
+            "compte est dépassé."
         ),
         400,
     ),
