@@ -9,8 +9,11 @@ the school's console has the request in its help queue. axe-core checks every ne
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +29,7 @@ from tests.sso.conftest import _fresh_registry, register  # noqa: F401 - a fixtu
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Correct-Horse-Battery-9"
+SCREENSHOTS = Path(os.environ.get("PREAU_SCREENSHOTS", tempfile.gettempdir()))
 SERVICE = "https://vie-scolaire.test/"
 MOTHER = ["MOREAU", "Nathalie", "Mère", "1", "nathalie.moreau@example.org", "06 11 22 33 44", ""]
 
@@ -93,6 +97,7 @@ def test_a_parent_confirms_a_newly_imported_child(
         page.get_by_role("button", name="Confirmer pour Hugo").click()
     assert "Il vous reste 2 essais" in page.locator(".fr-message--error").inner_text()
     axe(page, "vos enfants (date erronée)")
+    page.screenshot(path=str(SCREENSHOTS / "vos-enfants-telephone.png"), full_page=True)
 
     page.get_by_label("Date de naissance de votre enfant").fill("09/03/2014")
     with page.expect_navigation():
@@ -105,6 +110,7 @@ def test_a_parent_confirms_a_newly_imported_child(
     assert page.locator("a.fr-sidemenu__link[href='/mon-compte/enfants']").count() == 1
     assert "classe 6A" in page.content()
     axe(page, "mes enfants")
+    page.screenshot(path=str(SCREENSHOTS / "mes-enfants-telephone.png"), full_page=True)
 
     client = CASClient(version=3, service_url=SERVICE, server_url=f"{server}/cas/")
     user, attributes, _pgtiou = client.verify_ticket(service_ticket(page, server))
@@ -132,6 +138,7 @@ def test_a_parent_refuses_a_child(  # noqa: PLR0917
         parent.get_by_role("button", name="Je ne suis pas responsable légal de cet élève").click()
     assert "Vous confirmez ne pas être responsable légal de Hugo" in parent.content()
     axe(parent, "refus (confirmation)")
+    parent.screenshot(path=str(SCREENSHOTS / "refus-enfant-telephone.png"), full_page=True)
     with parent.expect_navigation():
         parent.get_by_role(
             "button", name="Oui, je ne suis pas responsable légal de cet élève"
