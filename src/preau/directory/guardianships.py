@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -127,7 +127,7 @@ def guardianship_confirm(
 
 
 def _failure(
-    *, guardian: Account, link: Guardianship, now: object, request: HttpRequest | None
+    *, guardian: Account, link: Guardianship, now: datetime, request: HttpRequest | None
 ) -> ConfirmResult:
     """A wrong date (in :func:`guardianship_confirm`'s transaction, the link locked)."""
     link.confirmation_failures += 1
@@ -135,7 +135,7 @@ def _failure(
     fields = ["confirmation_failures", "updated_at"]
     if failures >= MAX_FAILURES:
         link.confirmation = Guardianship.Confirmation.FROZEN
-        link.confirmation_changed_at = now  # type: ignore[assignment]
+        link.confirmation_changed_at = now
         fields += ["confirmation", "confirmation_changed_at"]
     link.save(update_fields=fields)
     audit_record(
