@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from preau.directory.models import Account, Establishment, Membership
 from preau.federation.models import FederatedIdentity
-from tests.federation.helpers import answer
+from tests.federation.helpers import answer, start
 from tests.federation.op import PARENT, TestFranceConnect
 from tests.sso.conftest import (  # noqa: F401 - fixtures
     PASSWORD,
@@ -61,3 +61,31 @@ def test_a_cas_ticket_after_franceconnect_has_the_same_attributes(
     assert federated == attributes(with_password)
     assert "<cas:user>marie.martin</cas:user>" in federated
     assert isinstance(parent, Account)
+
+
+def test_the_cas_login_pages_button_comes_back_for_the_ticket(
+    client: Client,
+    franceconnect: TestFranceConnect,
+    establishment: Establishment,
+) -> None:
+    """On /cas/login the FranceConnect button brings the person back to /cas/login, which then
+    sends them to the service with its ticket."""
+    from urllib.parse import quote, urlencode
+
+    import requests
+
+    parent = make_person("marie.martin", establishment, Membership.Profile.GUARDIAN)
+    FederatedIdentity.objects.create(
+        provider="franceconnect", subject=PARENT, account=parent, linked_at=timezone.now()
+    )
+    cas_login = "/cas/login?" + urlencode({"service": VIE_SCOLAIRE, "selection": "franceconnect"})
+    page = client.get(cas_login).content.decode()
+    assert f"/franceconnect/connexion?next={quote(cas_login, safe='')}" in page.replace(
+        "&amp;", "&"
+    )
+    back = franceconnect.authenticate(
+        start(client, quote(cas_login, safe="")), PARENT, requests.Session()
+    )
+    response = client.get(back.replace("http://testserver", ""))
+    assert response["Location"] == cas_login
+    assert ticket_from(client.get(cas_login)).startswith("ST-")
