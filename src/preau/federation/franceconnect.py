@@ -97,9 +97,18 @@ def _metadata(issuer: str) -> dict[str, Any]:
     return dict(metadata)
 
 
+def _jwks_key(issuer: str) -> str:
+    return f"federation:franceconnect:jwks:{issuer}"
+
+
 def _client() -> DjangoOAuth2App:
     issuer, client_id, client_secret = franceconnect_config()
     metadata = _metadata(issuer)
+    # The provider's keys, as last read (authlib reads them again for a key id it does not
+    # know: a rotation); kept by _keys_keep after each answer.
+    jwks = cache.get(_jwks_key(issuer))
+    if jwks:
+        metadata["jwks"] = jwks
     methods = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     auth_method = "client_secret_post" if "client_secret_post" in methods else methods[0]
     return DjangoOAuth2App(
@@ -151,6 +160,7 @@ def franceconnect_answer(request: HttpRequest) -> FederatedAnswer:
         raise FederationError("token", detail=type(exc).__name__) from exc
     except requests.RequestException as exc:
         raise FederationError("unavailable") from exc
+    _keys_keep(client)
     id_claims = token.get("userinfo")
     if not token.get("id_token") or not id_claims or not id_claims.get("sub"):
         raise FederationError("token", detail="no_id_token")
@@ -162,6 +172,16 @@ def franceconnect_answer(request: HttpRequest) -> FederatedAnswer:
         id_token=str(token["id_token"]),
         claims={name: claims[name] for name in PIVOT_CLAIMS if name in claims},
     )
+
+
+def _keys_keep(client: DjangoOAuth2App) -> None:
+    jwks = client.server_metadata.get("jwks")
+    if jwks:
+        cache.set(
+            _jwks_key(client.server_metadata["issuer"].rstrip("/")),
+            jwks,
+            int(preau_setting("FRANCECONNECT_METADATA_SECONDS")),
+        )
 
 
 def _userinfo(client: DjangoOAuth2App, token: dict[str, Any]) -> dict[str, Any]:
