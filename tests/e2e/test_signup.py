@@ -140,10 +140,33 @@ def test_an_unknown_number_gets_the_same_answer_and_no_sms(
     page = phone_page
     ask(page, url, axe, "06 98 76 54 32", check=False)
     axe(page, "inscription : réponse (numéro inconnu)")
+    for left in (4, 3, 2, 1):
+        page.fill("#id_code", "123456")
+        submit(page, "#signup-code-form")
+        assert f"il vous reste {left} essai" in page.inner_text("#signup-error")
     page.fill("#id_code", "123456")
     submit(page, "#signup-code-form")
-    assert "il vous reste 4 essais" in page.inner_text("#signup-error")
+    assert "Trop de codes erronés" in page.inner_text("#signup-problem")
+    axe(page, "inscription : trop de codes")
     assert sms_gateway.requests == []
+
+
+def test_a_child_without_a_birth_date_on_record_stops_the_sign_up_and_names_the_schools(
+    phone_page: Any, url: Any, axe: Any, family: Account, sms_gateway: SmsGateway
+) -> None:
+    page = phone_page
+    Account.objects.filter(login="tom.lefevre").update(birth_date=None)
+    ask(page, url, axe, "06 12 34 56 78", check=False)
+    page.fill("#id_code", sms_gateway.code_sent_to(MOBILE))
+    submit(page, "#signup-code-form")
+    assert "Contactez votre établissement" in page.inner_text("h1")
+    assert page.locator("#signup-establishments li").all_inner_texts() == [
+        "Collège Victor-Hugo",
+        "École Jules-Ferry",
+    ]
+    axe(page, "inscription : contactez votre établissement")
+    family.refresh_from_db()
+    assert family.state == Account.State.PROVISIONED
 
 
 def test_an_active_guardian_receives_the_identifier_instead_of_a_code_without_javascript(
