@@ -1,4 +1,5 @@
-"""Signing out of a session opened through FranceConnect ends the provider's session too."""
+"""Signing out of a session opened through FranceConnect ends the provider's session too; a
+merge of accounts takes the merged account's identities along (and its undo brings them back)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 from django.urls import reverse
 
+from preau.directory.models import Account
+from preau.directory.signals import account_merged, account_unmerged
 from preau.federation.franceconnect import (
     PROVIDER,
     FederationError,
     franceconnect_configured,
     franceconnect_logout_url,
 )
+from preau.federation.models import FederatedIdentity
 from preau.federation.services import SIGNED_IN_SESSION_KEY
 from preau.signin.services import signout_continue_set
 
@@ -44,3 +48,22 @@ def signout_at_provider(sender: Any, request: Any, user: Any, **kwargs: Any) -> 
         log.warning("FranceConnect end-session endpoint unknown: signed out of Préau only")
         return
     signout_continue_set(request=request, url=url)
+
+
+@receiver(account_merged, dispatch_uid="preau.federation.identities_merge")
+def identities_merge(
+    sender: Any, source: Account, target: Account, **kwargs: Any
+) -> dict[str, list[int]]:
+    """B's FranceConnect identities now sign in A (a subject is one account's: they move)."""
+    moving = list(FederatedIdentity.objects.filter(account=source).values_list("pk", flat=True))
+    FederatedIdentity.objects.filter(pk__in=moving).update(account=target)
+    return {"federated_identities": moving}
+
+
+@receiver(account_unmerged, dispatch_uid="preau.federation.identities_unmerge")
+def identities_unmerge(
+    sender: Any, source: Account, target: Account, moved: dict[str, Any], **kwargs: Any
+) -> None:
+    FederatedIdentity.objects.filter(
+        pk__in=moved.get("federated_identities", []), account=target
+    ).update(account=source)
