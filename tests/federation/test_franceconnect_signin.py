@@ -109,6 +109,7 @@ def test_an_unknown_identity_is_linked_after_the_accounts_password(
     page = client.get("/franceconnect/lier")
     assert page.status_code == 200
     assert "Lier votre identité FranceConnect" in page.content.decode()
+    assert "vous a identifié comme <strong>Marie Martin</strong>" in page.content.decode()
 
     response = client.post(
         "/franceconnect/lier", {"username": "marie.martin", "password": PASSWORD}, follow=True

@@ -63,11 +63,16 @@ def signed_in_remember(*, request: HttpRequest, provider: str, id_token: str) ->
     request.session[SIGNED_IN_SESSION_KEY] = {"provider": provider, "id_token": id_token}
 
 
-def pending_set(*, request: HttpRequest, provider: str, subject: str, id_token: str) -> None:
+def pending_set(
+    *, request: HttpRequest, provider: str, subject: str, id_token: str, name: str = ""
+) -> None:
+    """Keep the identity until the proof; ``name`` (the provider's given and family names) is
+    shown to the person only, so that they see who the provider recognised."""
     request.session[PENDING_SESSION_KEY] = {
         "provider": provider,
         "subject": subject,
         "id_token": id_token,
+        "name": name[:150],
         "at": timezone.now().timestamp(),
     }
 

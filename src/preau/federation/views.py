@@ -71,8 +71,13 @@ def franceconnect_callback(request: HttpRequest) -> HttpResponse:
         return error_page(request, exc.reason)
     identity = identity_find(provider=PROVIDER, subject=answer.subject)
     if identity is None:
+        names = (answer.claims.get("given_name"), answer.claims.get("family_name"))
         services.pending_set(
-            request=request, provider=PROVIDER, subject=answer.subject, id_token=answer.id_token
+            request=request,
+            provider=PROVIDER,
+            subject=answer.subject,
+            id_token=answer.id_token,
+            name=" ".join(str(n) for n in names if n),
         )
         return redirect("federation:franceconnect_link")
     services.pending_clear(request)
@@ -94,7 +99,12 @@ def franceconnect_link(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return error_page(request, "expired")
     form = SigninForm(request.POST if request.method == "POST" else None)
-    context: dict[str, object] = {"form": form, "error": "", "error_help": ""}
+    context: dict[str, object] = {
+        "form": form,
+        "error": "",
+        "error_help": "",
+        "name": pending.get("name", ""),
+    }
     status = 200
     if request.method == "POST" and form.is_valid():
         next_url = request.session.get(NEXT_SESSION_KEY) or "/"
