@@ -181,3 +181,21 @@ def test_the_operator_undoes_a_merge_from_the_console(
     assert "La fusion est annulée" in done
     b.refresh_from_db()
     assert b.state == Account.State.PROVISIONED and b.mobile == MOBILE
+
+
+def test_the_duplicates_page_reads_a_constant_number_of_queries(
+    admin_client: Client, school: Establishment, django_assert_max_num_queries: Any
+) -> None:
+    url = f"/console/{school.uai}/doublons/"
+    _parent(school, "sophie.lefevre", mobile=MOBILE)
+    _parent(school, "sophie.lefevre2", mobile=MOBILE)
+    admin_client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        assert len(admin_client.get(url).context["rows"]) == 1
+    for number in range(3, 13):
+        first = "Paul" if number % 2 else "Anne"
+        make_person(school, f"x.dup{number}", first_name=first, last_name="Durand", profile=G)
+    Account.objects.filter(last_name="Durand").update(mobile="+33600000000")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        rows = admin_client.get(url).context["rows"]
+    assert len(rows) == 1 + 2 * 10  # C(5, 2) pairs of each first name, and the first pair

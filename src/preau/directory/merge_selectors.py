@@ -94,6 +94,7 @@ def _members(establishment_ids: Iterable[int]) -> QuerySet[Account]:
     return (
         Account.objects.filter(pk__in=member_ids, state__in=(State.PROVISIONED, State.ACTIVE))
         .filter(is_staff=False, is_superuser=False)
+        .only("login", "first_name", "last_name", "mobile", "email", "state", "created_at")
         .order_by("pk")
     )
 
