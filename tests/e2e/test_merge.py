@@ -157,3 +157,32 @@ def test_a_school_administrator_merges_two_accounts_from_the_console(
     other.refresh_from_db()
     assert other.state == Account.State.PROVISIONED
     assert AccountMerge.objects.get().undone_at is not None
+
+
+def test_the_merge_works_without_javascript_on_a_phone(
+    browser: Any, url: Any, signin: Any, schools: tuple[Establishment, Establishment]
+) -> None:
+    school, college = schools
+    mine = _parent(school, "nathalie.moreau", PASSWORD, "Chloé")
+    _parent(college, "nathalie.moreau2", OTHER_PASSWORD, "Inès")
+    context = browser.new_context(
+        locale="fr-FR",
+        java_script_enabled=False,
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+    )
+    try:
+        page = context.new_page()
+        signin(page, mine.login, PASSWORD)
+        page.goto(url("/mon-compte/fusion"))
+        page.fill("#id_identifier", "nathalie.moreau2")
+        page.fill("#id_password", OTHER_PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Vérifier cet autre compte").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Fusionner les deux comptes").click()
+        assert "Vos comptes sont fusionnés" in page.content()
+        page.goto(url("/"))
+        assert sorted(_portals(page)) == ["Collège du Parc", "École Jules-Ferry"]
+    finally:
+        context.close()
