@@ -54,6 +54,14 @@ WORST_CASE: dict[str, dict[str, Any]] = {
         "when": datetime(2027, 12, 31, 22, 0, tzinfo=UTC),
         "new_mobile": "07 •• •• •• 32",
     },
+    # The sign-up by SMS (preau.activation.signup); the forgotten-password address of a
+    # deployment whose public address is 22 characters long (a longer one takes 2 segments).
+    "signup_code": {"code": "123456", "minutes": 10},
+    "signup_known": {
+        "login": LONGEST_LOGIN,
+        "url": "https://ent.exemple.fr/mot-de-passe-oublie/",
+    },
+    "signup_done": {"login": LONGEST_LOGIN},
 }
 
 

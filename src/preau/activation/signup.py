@@ -567,7 +567,7 @@ def _account_complete(
         channel="sms",
         to=row.mobile,
         template="signup_done",
-        context={"login": account.login, "url": _public_url(reverse("signin:login"))},
+        context={"login": account.login},
         account=account,
         idempotency_key=f"signup_done:{row.pk}",
     )
