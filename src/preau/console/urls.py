@@ -27,6 +27,11 @@ urlpatterns = [
         name="help_request_status",
     ),
     path(
+        "<str:uai>/demandes/<int:pk>/rattachement",
+        views_help.help_request_child,
+        name="help_request_child",
+    ),
+    path(
         "<str:uai>/comptes/<str:login>/nouveau-code",
         views_actions.account_reissue,
         name="account_reissue",

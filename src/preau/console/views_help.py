@@ -7,7 +7,7 @@ birth date, a child's link frozen or refused by a guardian). Thin views over
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -15,7 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from preau.console.views import _actor, _render, console_page
 from preau.console.views_actions import reissue_form_for
-from preau.directory.models import Establishment
+from preau.directory.guardianships import (
+    SCHOOL_DECISIONS,
+    SchoolDecision,
+    guardianship_school_decide,
+)
+from preau.directory.models import Establishment, Guardianship
 from preau.recovery import helpdesk, selectors
 from preau.recovery.models import HelpRequest
 
@@ -69,8 +74,74 @@ def help_request_detail(
         "console/help_request_detail.html",
         establishment=establishment,
         section="help",
-        context={"help_request": help_request, "account": account, "form": form},
+        context={
+            "help_request": help_request,
+            "account": account,
+            "form": form,
+            "child_decisions": _child_decisions(help_request),
+        },
     )
+
+
+# The buttons of the school's answer about a child's link, in the order shown.
+_DECISION_LABELS = {
+    SchoolDecision.CONFIRM: _("Confirmer le rattachement (vérifié avec la famille)"),
+    SchoolDecision.REOPEN: _("Laisser le responsable saisir de nouveau la date de naissance"),
+    SchoolDecision.END: _("Supprimer le rattachement (ce n’est pas son responsable)"),
+}
+
+
+def _child_decisions(help_request: HelpRequest) -> list[tuple[str, str]]:
+    """The decisions the request's link still admits (none once answered or ended)."""
+    link = help_request.guardianship if help_request.about_child else None
+    if link is None or not Guardianship.objects.current().filter(pk=link.pk).exists():
+        return []
+    allowed = SCHOOL_DECISIONS.get(Guardianship.Confirmation(link.confirmation), ())
+    return [(str(d), str(_DECISION_LABELS[d])) for d in allowed]
+
+
+@require_POST
+@console_page
+def help_request_child(request: HttpRequest, establishment: Establishment, pk: int) -> HttpResponse:
+    """The school's answer about the child's link of a "frozen" or "refused" request; the
+    request is then marked done."""
+    help_request = _help_request(request, establishment, pk)
+    link = help_request.guardianship if help_request.about_child else None
+    if link is None:
+        raise Http404(_("Demande introuvable."))
+    actor = _actor(request)
+    decision = request.POST.get("decision", "")
+    try:
+        guardianship_school_decide(
+            actor=actor,
+            establishment=establishment,
+            guardianship_id=link.pk,
+            decision=decision,
+            request=request,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("Vous ne pouvez pas modifier ce rattachement."))
+    else:
+        helpdesk.help_request_status_set(
+            actor=actor,
+            help_request=help_request,
+            status=HelpRequest.Status.DONE,
+            request=request,
+        )
+        messages.success(request, _DONE_MESSAGES[SchoolDecision(decision)])
+    return redirect("console:help_request", uai=establishment.uai, pk=help_request.pk)
+
+
+_DONE_MESSAGES = {
+    SchoolDecision.CONFIRM: _("Le rattachement est confirmé : le responsable voit l’enfant."),
+    SchoolDecision.REOPEN: _(
+        "Le responsable pourra saisir de nouveau la date de naissance à sa prochaine connexion."
+    ),
+    SchoolDecision.END: _("Le rattachement est supprimé : corrigez aussi vos fichiers."),
+}
 
 
 @require_POST

@@ -9,7 +9,9 @@ of ``Guardianship.confirmation``:
   :data:`MAX_FAILURES`-th freezes it (``FROZEN``: no answer is checked any more, the school
   is asked to check, :data:`~preau.directory.signals.guardianship_frozen`);
 - :func:`guardianship_refuse`: "Je ne suis pas responsable légal de cet élève" (``REFUSED``,
-  :data:`~preau.directory.signals.guardianship_refused`).
+  :data:`~preau.directory.signals.guardianship_refused`);
+- :func:`guardianship_school_decide`: the school's answer to a frozen or refused link, from
+  the console's help queue (the link stands, the guardian may answer again, or it ends).
 
 Only the guardian of the link acts on it, and only on a current ``PENDING`` link. Each
 function runs in one transaction with the link locked, and writes its audit events. Guessing
@@ -30,7 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
-from preau.directory.models import Account, Guardianship
+from preau.directory.models import Account, Establishment, Guardianship
+from preau.directory.scope import ConsoleAction, scope_check
 from preau.directory.signals import guardianship_frozen, guardianship_refused
 
 # Wrong birth dates one link takes before it is frozen (issue 14: "three times").
@@ -185,3 +188,96 @@ def guardianship_refuse(
         )
         guardianship_refused.send(sender=Guardianship, guardianship=link, request=request)
     return True
+
+
+class SchoolDecision(enum.StrEnum):
+    """What a school decides about a frozen or refused link, once it has checked."""
+
+    CONFIRM = "confirm"  # the guardian is the child's: the link stands (frozen links only)
+    REOPEN = "reopen"  # the guardian may answer again (wrong dates forgotten)
+    END = "end"  # the person is not the child's guardian: the link ends
+
+
+# Which decision each state of a link admits: a school never confirms a link the guardian
+# refused (the guardian said the child is not theirs; the school may let them answer again).
+SCHOOL_DECISIONS = {
+    Guardianship.Confirmation.FROZEN: (
+        SchoolDecision.CONFIRM,
+        SchoolDecision.REOPEN,
+        SchoolDecision.END,
+    ),
+    Guardianship.Confirmation.REFUSED: (SchoolDecision.REOPEN, SchoolDecision.END),
+}
+
+
+def guardianship_school_decide(
+    *,
+    actor: Account,
+    establishment: Establishment,
+    guardianship_id: int,
+    decision: str,
+    request: HttpRequest | None = None,
+) -> Guardianship:
+    """The school's answer to a frozen or refused link of one of its pupils (the scope rule
+    on the child, :attr:`ConsoleAction.CHILD_LINK`). ``ValidationError`` (French) when the
+    link does not admit ``decision`` (it was answered meanwhile); ``PermissionDenied`` for a
+    link of another establishment or a pupil out of the actor's reach."""
+    with transaction.atomic():
+        link = (
+            Guardianship.objects.current()
+            .select_for_update(of=("self",))
+            .select_related("student", "guardian")
+            .filter(pk=guardianship_id, establishment=establishment)
+            .first()
+        )
+        if link is None:
+            raise PermissionDenied("not a current guardianship of this establishment")
+        scope_check(
+            actor=actor,
+            account=link.student,
+            establishment=establishment,
+            action=ConsoleAction.CHILD_LINK,
+        )
+        allowed = SCHOOL_DECISIONS.get(Guardianship.Confirmation(link.confirmation), ())
+        if decision not in allowed:
+            raise ValidationError(
+                _("Ce rattachement n'attend plus de décision de l'établissement."),
+                code="not_waiting",
+            )
+        previous = link.confirmation
+        now = timezone.now()
+        if decision == SchoolDecision.END:
+            link.end_date = timezone.localdate()
+        else:
+            link.confirmation = (
+                Guardianship.Confirmation.CONFIRMED
+                if decision == SchoolDecision.CONFIRM
+                else Guardianship.Confirmation.PENDING
+            )
+            link.confirmation_failures = 0
+        link.confirmation_changed_at = now
+        link.save(
+            update_fields=[
+                "end_date",
+                "confirmation",
+                "confirmation_failures",
+                "confirmation_changed_at",
+                "updated_at",
+            ]
+        )
+        action = (
+            "guardianship.end"
+            if decision == SchoolDecision.END
+            else "guardianship.school_confirm"
+            if decision == SchoolDecision.CONFIRM
+            else "guardianship.reopen"
+        )
+        audit_record(
+            action=action,
+            actor=actor,
+            target=link.guardian,
+            establishment=establishment,
+            request=request,
+            data=_audit_data(link, previous=previous),
+        )
+    return link

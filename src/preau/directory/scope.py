@@ -40,6 +40,9 @@ class ConsoleAction(enum.StrEnum):
     DEACTIVATE = "deactivate"
     REACTIVATE = "reactivate"
     MERGE = "merge"  # both accounts of a merge are checked (preau.directory.merges)
+    # The school's answer about a child's link to a guardian (frozen or refused), checked on
+    # the child: preau.directory.guardianships.guardianship_school_decide.
+    CHILD_LINK = "child_link"
 
 
 # Acts that change the account for every establishment it belongs to.
