@@ -295,6 +295,9 @@ DEFAULTS: dict[str, Any] = {
     "SIGNUP_CODE_ATTEMPTS": 5,
     "SIGNUP_MINUTES": 30,
     "SIGNUP_BIRTH_DATE_ATTEMPTS": 3,
+    # A sign-up's row (the number typed, the client address, its steps) is deleted this many
+    # days after it was asked for, finished or not (``preau lifecycle``).
+    "SIGNUP_RETENTION_DAYS": 30,
     # --- SMS (preau.notify.sms) ---
     # "console" (logged), "file" (JSON lines in SMS_FILE_PATH, default DATA_DIR/sms.jsonl),
     # "http" (SMS_HTTP below) or the dotted path of a preau.notify.sms.SmsBackend.

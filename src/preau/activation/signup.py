@@ -208,6 +208,18 @@ def signup_sweep(*, grace_seconds: int = 120, batch: int = 20) -> int:
     return len(ids)
 
 
+def signups_purge(*, dry_run: bool = False) -> int:
+    """Delete the sign-ups asked for more than ``SIGNUP_RETENTION_DAYS`` ago (finished or
+    not: one lasts ``SIGNUP_MINUTES`` at most): the numbers and addresses typed by people
+    who may have no account are kept no longer than the throttles and the help desk need
+    them. Returns how many (would be) deleted."""
+    days = int(preau_setting("SIGNUP_RETENTION_DAYS"))
+    old = SignUp.objects.filter(created_at__lt=timezone.now() - timedelta(days=days))
+    if dry_run:
+        return old.count()
+    return old.delete()[0]
+
+
 def _process(row: SignUp) -> str:
     matches = signup_match(last_name=row.last_name, first_name=row.first_name, mobile=row.mobile)
     account = matches[0] if len(matches) == 1 else None

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from preau.activation.signup import signups_purge
 from preau.conf import preau_setting
 from preau.directory.merges import merge_aliases_retire
 from preau.directory.models import Account, Membership
@@ -235,6 +236,7 @@ def lifecycle_run(
         outbox_purge_old(dry_run=dry_run, batch_size=batch_size),
         expired_tokens_purge(dry_run=dry_run),
         merge_aliases_retire_past(dry_run=dry_run),
+        signups_purge_old(dry_run=dry_run),
     ]
 
 
@@ -243,4 +245,11 @@ def merge_aliases_retire_past(*, dry_run: bool = False) -> RuleResult:
     school year after the merge (see preau.directory.merges)."""
     result = RuleResult()
     result.add(merge_aliases_retire(dry_run=dry_run))
+    return result
+
+
+def signups_purge_old(*, dry_run: bool = False) -> RuleResult:
+    """Parents' sign-ups by SMS older than ``SIGNUP_RETENTION_DAYS`` (docs/signup.md)."""
+    result = RuleResult()
+    result.count = signups_purge(dry_run=dry_run)
     return result

@@ -38,11 +38,12 @@ class Command(BaseCommand):
         batch_size: int | None = options["batch_size"]
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size doit être un entier positif.")
-        deactivated, deleted, purged, expired, aliases = lifecycle_run(
+        deactivated, deleted, purged, expired, aliases, signups = lifecycle_run(
             dry_run=dry_run, batch_size=batch_size
         )
         days = preau_setting("DELETE_UNACTIVATED_DAYS")
         retention = preau_setting("NOTIFY_RETENTION_DAYS")
+        signup_days = preau_setting("SIGNUP_RETENTION_DAYS")
         if dry_run:
             self.stdout.write("Simulation : rien n'a été modifié.")
             lines = [
@@ -59,6 +60,10 @@ class Command(BaseCommand):
                 ),
                 ("Sessions et jetons OpenID Connect expirés qui seraient supprimés", expired),
                 ("Identifiants de comptes fusionnés qui seraient retirés", aliases),
+                (
+                    f"Inscriptions par SMS qui seraient effacées (plus de {signup_days} jours)",
+                    signups,
+                ),
             ]
         else:
             lines = [
@@ -67,6 +72,7 @@ class Command(BaseCommand):
                 (f"Messages et résultats de tâches purgés (plus de {retention} jours)", purged),
                 ("Sessions et jetons OpenID Connect expirés supprimés", expired),
                 ("Identifiants de comptes fusionnés retirés (fin de l'année scolaire)", aliases),
+                (f"Inscriptions par SMS effacées (plus de {signup_days} jours)", signups),
             ]
         for label, result in lines:
             self.stdout.write(f"{label} : {result.count}")
