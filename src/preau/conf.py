@@ -249,6 +249,17 @@ DEFAULTS: dict[str, Any] = {
             "profiles": ["invite"],
             "hint": _("L'identifiant qui vous a été communiqué."),
         },
+        # Shown only once EduConnect is configured (EDUCONNECT_METADATA, SAML_SP_* below).
+        {
+            "code": "educonnect",
+            "label": _("Élève ou parent (EduConnect)"),
+            "federation": "educonnect",
+            "description": _(
+                "Connectez-vous avec votre compte EduConnect (le compte national des élèves "
+                "et des parents). La première fois, votre compte de l'établissement est "
+                "reconnu par l'INE, ou vous prouvez une seule fois lequel est le vôtre."
+            ),
+        },
         # Shown only once FranceConnect is configured (FRANCECONNECT_* below).
         {
             "code": "franceconnect",
@@ -272,6 +283,17 @@ DEFAULTS: dict[str, Any] = {
     "FRANCECONNECT_CLIENT_SECRET": "",
     # The discovery document is kept this many seconds in the cache.
     "FRANCECONNECT_METADATA_SECONDS": 3600,
+    # --- EduConnect (SAML 2.0; preau.federation.educonnect, docs/federation.md) ---
+    # The IdP's metadata (a file path or an https:// address, kept this many seconds in the
+    # cache), Préau's SP entity id, and its key and certificate files (PEM): signing, and
+    # encryption (the signing pair when unset). Offered once the first four are set.
+    "EDUCONNECT_METADATA": "",
+    "EDUCONNECT_METADATA_SECONDS": 86400,
+    "SAML_SP_ENTITY_ID": "",
+    "SAML_SP_KEY_FILE": "",
+    "SAML_SP_CERT_FILE": "",
+    "SAML_SP_ENCRYPTION_KEY_FILE": "",
+    "SAML_SP_ENCRYPTION_CERT_FILE": "",
     # --- Forgotten identifier or password, help requests (preau.recovery) ---
     # A reset link sent by e-mail lives this many minutes; a code sent by SMS this many
     # minutes and this many wrong tries; once the code is right, the new password must be

@@ -291,6 +291,13 @@ PREAU = {
     "FRANCECONNECT_ISSUER": env.str("PREAU_FRANCECONNECT_ISSUER", default=""),
     "FRANCECONNECT_CLIENT_ID": env.str("PREAU_FRANCECONNECT_CLIENT_ID", default=""),
     "FRANCECONNECT_CLIENT_SECRET": env.str("PREAU_FRANCECONNECT_CLIENT_SECRET", default=""),
+    # EduConnect (preau.federation.educonnect, docs/federation.md).
+    "EDUCONNECT_METADATA": env.str("PREAU_EDUCONNECT_METADATA", default=""),
+    "SAML_SP_ENTITY_ID": env.str("PREAU_SAML_SP_ENTITY_ID", default=""),
+    "SAML_SP_KEY_FILE": env.str("PREAU_SAML_SP_KEY_FILE", default=""),
+    "SAML_SP_CERT_FILE": env.str("PREAU_SAML_SP_CERT_FILE", default=""),
+    "SAML_SP_ENCRYPTION_KEY_FILE": env.str("PREAU_SAML_SP_ENCRYPTION_KEY_FILE", default=""),
+    "SAML_SP_ENCRYPTION_CERT_FILE": env.str("PREAU_SAML_SP_ENCRYPTION_CERT_FILE", default=""),
     "BIRTH_DATE_MAX_FAILURES": env.int("PREAU_BIRTH_DATE_MAX_FAILURES", default=5),
     "EMAIL_PROOF_REQUIRED": env.bool("PREAU_EMAIL_PROOF_REQUIRED", default=False),
     "EMAIL_VERIFICATION_HOURS": env.int("PREAU_EMAIL_VERIFICATION_HOURS", default=48),

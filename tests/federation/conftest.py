@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.federation.op import TestFranceConnect
+from tests.federation.saml_idp import TestEduConnect
 
 
 @pytest.fixture(scope="module")
@@ -25,3 +26,20 @@ def franceconnect(settings: Any, fc_provider: TestFranceConnect) -> TestFranceCo
     """FranceConnect configured in Préau (the settings), the provider running."""
     settings.PREAU = {**settings.PREAU, **fc_provider.settings()}
     return fc_provider
+
+
+@pytest.fixture(scope="module")
+def ec_provider() -> Iterator[TestEduConnect]:
+    """The test EduConnect (SimpleSAMLphp) for Django's test client's Préau."""
+    provider = TestEduConnect("http://testserver")
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture
+def educonnect(settings: Any, ec_provider: TestEduConnect) -> TestEduConnect:
+    """EduConnect configured in Préau (the settings), the IdP running."""
+    settings.PREAU = {**settings.PREAU, **ec_provider.settings()}
+    return ec_provider

@@ -14,3 +14,6 @@ class FederationConfig(AppConfig):
 
         # The sign-in choices that name "franceconnect" lead here, once it is configured.
         federation_register("franceconnect", franceconnect_start_url)
+        from preau.federation.educonnect import educonnect_start_url
+
+        federation_register("educonnect", educonnect_start_url)

@@ -1,4 +1,6 @@
-"""What a person reads when a federated sign-in did not work: what happened, what to do."""
+"""What a person reads when a federated sign-in did not work: what happened, what to do.
+
+The texts name the provider (``%(provider)s``: FranceConnect, EduConnect)."""
 
 from __future__ import annotations
 
@@ -14,20 +16,20 @@ _AGAIN = _(
 # reason -> (title, what happened, HTTP status)
 _PAGES = {
     "provider_error": (
-        _("La connexion avec FranceConnect n’a pas abouti"),
-        _("FranceConnect n’a pas confirmé votre identité (la connexion a été annulée ou refusée)."),
+        _("La connexion avec %(provider)s n’a pas abouti"),
+        _("%(provider)s n’a pas confirmé votre identité (la connexion a été annulée ou refusée)."),
         400,
     ),
     "state": (
-        _("Cette connexion avec FranceConnect a expiré"),
+        _("Cette connexion avec %(provider)s a expiré"),
         _(
-            "La réponse de FranceConnect ne correspond à aucune connexion en cours sur ce "
+            "La réponse de %(provider)s ne correspond à aucune connexion en cours sur ce "
             "navigateur\u00a0: elle a déjà servi, ou la page est restée ouverte trop longtemps."
         ),
         400,
     ),
     "token": (
-        _("La réponse de FranceConnect n’a pas pu être vérifiée"),
+        _("La réponse de %(provider)s n’a pas pu être vérifiée"),
         _(
             "Par sécurité, vous n’êtes pas connecté. Si cela se reproduit, prévenez le "
             "secrétariat de votre établissement."
@@ -35,20 +37,20 @@ _PAGES = {
         400,
     ),
     "unavailable": (
-        _("FranceConnect ne répond pas"),
-        _("FranceConnect ne répond pas pour le moment. Réessayez dans quelques minutes."),
+        _("%(provider)s ne répond pas"),
+        _("%(provider)s ne répond pas pour le moment. Réessayez dans quelques minutes."),
         502,
     ),
     "expired": (
-        _("Cette connexion avec FranceConnect a expiré"),
+        _("Cette connexion avec %(provider)s a expiré"),
         _(
-            "Votre identité FranceConnect n’a pas été liée\u00a0: le délai pour prouver votre "
+            "Votre identité %(provider)s n’a pas été liée\u00a0: le délai pour prouver votre "
             "compte est dépassé."
         ),
         400,
     ),
     "taken": (
-        _("Cette identité FranceConnect est déjà liée à un autre compte"),
+        _("Cette identité %(provider)s est déjà liée à un autre compte"),
         _(
             "Elle n’a pas été liée à ce compte. Si c’est une erreur, adressez-vous au "
             "secrétariat de votre établissement."
@@ -58,7 +60,7 @@ _PAGES = {
     "account_unavailable": (
         _("Ce compte ne peut pas être utilisé"),
         _(
-            "Le compte lié à cette identité FranceConnect est désactivé\u00a0: contactez votre "
+            "Le compte lié à cette identité %(provider)s est désactivé\u00a0: contactez votre "
             "établissement."
         ),
         403,
@@ -66,11 +68,12 @@ _PAGES = {
 }
 
 
-def error_page(request: HttpRequest, reason: str) -> HttpResponse:
+def error_page(request: HttpRequest, reason: str, provider: str = "FranceConnect") -> HttpResponse:
     title, text, status = _PAGES.get(reason, _PAGES["token"])
+    names = {"provider": provider}
     return render(
         request,
         "federation/error.html",
-        {"title": title, "text": text, "again": _AGAIN, "reason": reason},
+        {"title": title % names, "text": text % names, "again": _AGAIN, "reason": reason},
         status=status,
     )

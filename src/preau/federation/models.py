@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 class FederatedIdentity(models.Model):
     class Provider(models.TextChoices):
         FRANCECONNECT = "franceconnect", _("FranceConnect")
+        EDUCONNECT = "educonnect", _("EduConnect")
 
     provider = models.CharField(_("fournisseur"), max_length=32, choices=Provider.choices)
     # FranceConnect's subjects are 64 hexadecimal characters; room for other providers.

@@ -12,6 +12,12 @@ from django.urls import reverse
 
 from preau.directory.models import Account
 from preau.directory.signals import account_merged, account_unmerged
+from preau.federation.educonnect import (
+    LOGOUT_SESSION_KEY,
+    educonnect_configured,
+    educonnect_logout_url,
+)
+from preau.federation.educonnect import PROVIDER as EDUCONNECT
 from preau.federation.franceconnect import (
     PROVIDER,
     FederationError,
@@ -46,6 +52,29 @@ def signout_at_provider(sender: Any, request: Any, user: Any, **kwargs: Any) -> 
         )
     except (FederationError, RuntimeError):
         log.warning("FranceConnect end-session endpoint unknown: signed out of Préau only")
+        return
+    signout_continue_set(request=request, url=url)
+
+
+@receiver(user_logged_out, dispatch_uid="federation_signout_at_educonnect")
+def signout_at_educonnect(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Before the session is flushed: the sign-out page continues at EduConnect's single
+    logout service with a signed LogoutRequest (SP-initiated single logout)."""
+    session = getattr(request, "session", None)
+    signed_in = session.get(SIGNED_IN_SESSION_KEY) if session is not None else None
+    if not isinstance(signed_in, dict) or signed_in.get("provider") != EDUCONNECT:
+        return
+    logout = session.get(LOGOUT_SESSION_KEY) if session is not None else None
+    if (
+        not educonnect_configured()
+        or not isinstance(logout, dict)
+        or not (request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME"))
+    ):
+        return
+    try:
+        url = educonnect_logout_url(request, logout)
+    except Exception:  # noqa: BLE001 - the person is signed out of Préau anyway
+        log.warning("EduConnect single logout not sent: signed out of Préau only")
         return
     signout_continue_set(request=request, url=url)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from preau.federation import views
+from preau.federation import views, views_educonnect
 
 app_name = "federation"
 
@@ -13,6 +13,12 @@ urlpatterns = [
         views.franceconnect_logout_return,
         name="franceconnect_logout_return",
     ),
+    # EduConnect (SAML 2.0): Préau's SP metadata, the start, the ACS, the proof, single logout.
+    path("saml/metadata/", views_educonnect.metadata, name="educonnect_metadata"),
+    path("saml/acs/", views_educonnect.educonnect_acs, name="educonnect_acs"),
+    path("saml/slo/", views_educonnect.educonnect_slo, name="educonnect_slo"),
+    path("educonnect/connexion", views_educonnect.educonnect_start, name="educonnect_start"),
+    path("educonnect/lier", views_educonnect.educonnect_link, name="educonnect_link"),
     path("mon-compte/identites", views.identities, name="identities"),
     path("mon-compte/identites/<int:pk>/retirer", views.identity_unlink, name="identity_unlink"),
 ]

@@ -95,15 +95,21 @@ def franceconnect_link(request: HttpRequest) -> HttpResponse:
     """Prove once the account this FranceConnect identity is yours: identifier and password
     (or the letter's activation code), checked and throttled as the sign-in does."""
     _configured()
+    return proof_page(request, provider_name="FranceConnect")
+
+
+def proof_page(request: HttpRequest, *, provider_name: str) -> HttpResponse:
+    """The proof page of every federation (the pending identity names its provider)."""
     pending = services.pending_get(request)
     if pending is None:
-        return error_page(request, "expired")
+        return error_page(request, "expired", provider=provider_name)
     form = SigninForm(request.POST if request.method == "POST" else None)
     context: dict[str, object] = {
         "form": form,
         "error": "",
         "error_help": "",
         "name": pending.get("name", ""),
+        "provider_name": provider_name,
     }
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -114,7 +120,7 @@ def franceconnect_link(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if result.outcome is Outcome.SUCCESS and result.account is not None:
-            return _link(request, pending, result.account, next_url)
+            return _link(request, pending, result.account, next_url, provider_name)
         if result.outcome is Outcome.THROTTLED:
             context["error"], status = wait_message(result.wait), 429
         else:
@@ -128,7 +134,11 @@ def franceconnect_link(request: HttpRequest) -> HttpResponse:
 
 
 def _link(
-    request: HttpRequest, pending: dict[str, str], account: Account, next_url: str
+    request: HttpRequest,
+    pending: dict[str, str],
+    account: Account,
+    next_url: str,
+    provider_name: str,
 ) -> HttpResponse:
     services.pending_clear(request)
     try:
@@ -140,17 +150,17 @@ def _link(
             subject=pending["subject"],
         )
     except services.IdentityTakenError:
-        return error_page(request, "taken")
+        return error_page(request, "taken", provider=provider_name)
     services.signed_in_remember(
         request=request, provider=pending["provider"], id_token=pending["id_token"]
     )
     messages.success(
         request,
         _(
-            "Votre identité FranceConnect est maintenant liée à votre compte %(login)s. La "
-            "prochaine fois, «\u00a0S’identifier avec FranceConnect\u00a0» suffira."
+            "Votre identité %(provider)s est maintenant liée à votre compte %(login)s. La "
+            "prochaine fois, %(provider)s suffira."
         )
-        % {"login": account.login},
+        % {"login": account.login, "provider": provider_name},
     )
     return redirect(next_url)
 

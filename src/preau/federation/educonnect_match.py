@@ -1,0 +1,76 @@
+"""Which account an EduConnect identity proves from the school's own data (issue 15, part 3).
+
+- A pupil: the directory holds the INE EduConnect gives, on an account with the same names
+  (folded as the imports fold them, :func:`preau.names.names_key`) and a current pupil
+  membership.
+- A parent: the INE of the pupils EduConnect gives are exactly the current children of exactly
+  one guardian account.
+
+Anything else (no INE, an INE unknown or with other names, children spread over several
+guardian records, an account already linked to another EduConnect identity) proves nothing:
+the person then proves the account once on the proof page. Names alone never link.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from preau.directory.models import Account, Guardianship, Membership, current_q
+from preau.federation.educonnect import PROVIDER, EduConnectAnswer
+from preau.federation.models import FederatedIdentity
+from preau.names import names_key
+
+_LINKABLE = (Account.State.ACTIVE, Account.State.PROVISIONED)
+
+
+def educonnect_account_proven(answer: EduConnectAnswer) -> Account | None:
+    """The one account the answer proves, or None."""
+    if answer.is_pupil and len(answer.ine) == 1:
+        account = _pupil(answer)
+    elif answer.is_parent and answer.ine:
+        account = _guardian(set(answer.ine))
+    else:
+        return None
+    if account is None or account.state not in _LINKABLE:
+        return None
+    if FederatedIdentity.objects.filter(provider=PROVIDER, account=account).exists():
+        return None  # already linked to another EduConnect identity: the person proves it
+    return account
+
+
+def _pupil(answer: EduConnectAnswer) -> Account | None:
+    account = (
+        Account.objects.filter(ine=answer.ine[0])
+        .filter(current_q("memberships__"), memberships__profile=Membership.Profile.STUDENT)
+        .distinct()
+        .first()
+    )
+    if account is None or not answer.last_name or not answer.first_name:
+        return None
+    if names_key(account.last_name, account.first_name) != names_key(
+        answer.last_name, answer.first_name
+    ):
+        return None
+    return account
+
+
+def _guardian(ines: set[str]) -> Account | None:
+    links = (
+        Guardianship.objects.current()
+        .filter(student__ine__in=ines)
+        .values_list("guardian_id", flat=True)
+    )
+    candidates = set(links)
+    if not candidates:
+        return None
+    children: dict[int, set[str]] = defaultdict(set)
+    for guardian_id, ine in (
+        Guardianship.objects.current()
+        .filter(guardian_id__in=candidates)
+        .values_list("guardian_id", "student__ine")
+    ):
+        children[guardian_id].add(ine or "")
+    exact = [g for g in candidates if children[g] == ines]
+    if len(exact) != 1:
+        return None
+    return Account.objects.filter(pk=exact[0]).first()
