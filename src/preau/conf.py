@@ -70,6 +70,17 @@ DEFAULTS: dict[str, Any] = {
         # per signed-in person and per address, besides the sign-in's own per-identifier one.
         "account.merge.account": {"limit": 5, "window": 60 * 60, "max_delay": 15 * 60},
         "account.merge.address": {"limit": 50, "window": 15 * 60, "max_delay": 2 * 60},
+        # The mobile API (preau.mobile): wrong pairing codes, PINs, refresh or bearer tokens
+        # from one address (each grant also dies after its own few tries).
+        "mobile.failure.address": {"limit": 20, "window": 15 * 60, "max_delay": 2 * 60},
+    },
+    # The mobile application (preau.mobile, docs/mobile.md): lifetimes in seconds.
+    "MOBILE": {
+        "GRANT_SECONDS": 5 * 60,  # the code or QR + PIN token of "Activer mon accès"
+        "GRANT_TRIES": 3,  # wrong codes or PINs before the grant dies
+        "ACCESS_SECONDS": 10 * 60,
+        "REFRESH_SECONDS": 90 * 24 * 3600,  # unused that long, the device must pair again
+        "WEB_LINK_SECONDS": 60,  # the one-time web sign-in link into a CAS service
     },
     # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
     # preau.signin.middleware. Empty: REMOTE_ADDR is the client.

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "preau.account",
     "preau.recovery",
     "preau.federation",
+    "preau.mobile",
     "oauth2_provider",
     "preau.sso.oidc",
     "preau.portal",

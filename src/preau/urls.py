@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from preau import health
+from preau.mobile.api import api_not_found as mobile_api_not_found
+from preau.mobile.api import api_urls as mobile_api_urls
 from preau.portal import views as portal_views
 
 urlpatterns = [
@@ -16,6 +18,10 @@ urlpatterns = [
     path("mon-compte/", include("preau.account.urls")),
     # FranceConnect (/franceconnect/…) and "Mon compte"'s identities (preau.federation).
     path("", include("preau.federation.urls")),
+    # The mobile app: "Mon compte"'s page, its web links, and its API (preau.mobile).
+    path("", include("preau.mobile.urls")),
+    path("api/mobile/v1/", mobile_api_urls()),
+    re_path(r"^api/mobile/v1/", mobile_api_not_found),
     path("console/", include("preau.console.urls")),
     path("operateur/", admin.site.urls),
     # The demo's page of the messages sent: a 404 unless PREAU["DEMO"] (preau.demo.views).

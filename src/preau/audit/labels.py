@@ -84,6 +84,15 @@ AUDIT_ACTION_LABELS: dict[str, Any] = {
     "signin.success": _("Connexion"),
     "signin.throttled": _("Connexion ralentie après des échecs"),
     "signout": _("Déconnexion"),
+    # The mobile application (preau.mobile)
+    "mobile.grant.create": _("Application mobile : code d’activation demandé"),
+    "mobile.pair": _("Application mobile : appareil associé"),
+    "mobile.pair.failure": _("Application mobile : code ou code PIN erroné"),
+    "mobile.device.revoke": _("Application mobile : appareil retiré"),
+    "mobile.devices.revoke_all": _("Application mobile : tous les appareils retirés"),
+    "mobile.refresh.reuse": _("Application mobile : jeton réutilisé, appareil retiré"),
+    "mobile.web_link": _("Application mobile : ouverture d’un service dans le navigateur"),
+    "mobile.preferences.update": _("Application mobile : préférences de notification modifiées"),
     # Forgotten identifier or password, help requests
     "help_request.create": _("Demande d’aide déposée"),
     "help_request.status": _("Demande d’aide : suivi modifié"),

@@ -1,0 +1,1 @@
+"""The mobile application: paired devices, their tokens, pairing grants and the mobile API."""

@@ -1,0 +1,338 @@
+"""Writes of the mobile app: grants, pairing, tokens and their rotation, revocation, web links.
+
+Each function runs in one transaction and writes its audit event. Refusals raise
+:class:`~preau.mobile.errors.MobileError` (a stable code; the API turns it into JSON).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from preau.audit.services import audit_record
+from preau.conf import preau_setting
+from preau.directory.models import Account
+from preau.mobile import tokens
+from preau.mobile.errors import MobileError
+from preau.mobile.models import Device, DeviceToken, PairingGrant, WebLink
+from preau.notify.preferences import notification_preferences_set
+from preau.portal.registry import registry_match
+
+
+def mobile_setting(name: str) -> int:
+    return int(preau_setting("MOBILE")[name])
+
+
+def account_usable(account: Account) -> bool:
+    return account.is_active and account.state == Account.State.ACTIVE
+
+
+@dataclass(frozen=True)
+class GrantIssued:
+    grant: PairingGrant
+    code: str = ""  # the typed code (kind CODE), shown once
+    qr_fields: dict[str, str | int] | None = None  # the QR's cipher fields (kind QR_PIN)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    device: Device
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+
+
+@transaction.atomic
+def grant_create(
+    *, actor: Account, account: Account, pin: str | None = None, request: HttpRequest | None = None
+) -> GrantIssued:
+    """ "Activer mon accès": a new identifier and code (or, with ``pin``, a QR + PIN token).
+    The account's earlier unused grants die: one pending pairing at a time."""
+    now = timezone.now()
+    PairingGrant.objects.filter(account=account, used_at__isnull=True).update(used_at=now)
+    identifier = tokens.identifier_generate()
+    while PairingGrant.objects.filter(identifier=identifier).exists():
+        identifier = tokens.identifier_generate()
+    expires_at = now + timedelta(seconds=mobile_setting("GRANT_SECONDS"))
+    if pin is None:
+        code = tokens.code_generate()
+        kind, secret, fields = PairingGrant.Kind.CODE, code, None
+    else:
+        raw = secrets.token_bytes(32)
+        kind, code, secret = PairingGrant.Kind.QR_PIN, "", tokens.b64url(raw)
+        fields = tokens.pin_encrypt(pin=pin, token=raw)
+    grant = PairingGrant.objects.create(
+        account=account,
+        kind=kind,
+        identifier=identifier,
+        digest=tokens.digest(secret),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    audit_record(
+        action="mobile.grant.create",
+        actor=actor,
+        target=account,
+        request=request,
+        data={"kind": kind, "identifier": identifier},
+    )
+    return GrantIssued(grant=grant, code=code, qr_fields=fields)
+
+
+def _tokens_issue(device: Device, now: Any) -> TokenPair:
+    access, refresh = tokens.token_generate("pma"), tokens.token_generate("pmr")
+    access_life, refresh_life = mobile_setting("ACCESS_SECONDS"), mobile_setting("REFRESH_SECONDS")
+    DeviceToken.objects.bulk_create(
+        [
+            DeviceToken(
+                device=device,
+                kind=DeviceToken.Kind.ACCESS,
+                digest=tokens.digest(access),
+                created_at=now,
+                expires_at=now + timedelta(seconds=access_life),
+            ),
+            DeviceToken(
+                device=device,
+                kind=DeviceToken.Kind.REFRESH,
+                digest=tokens.digest(refresh),
+                created_at=now,
+                expires_at=now + timedelta(seconds=refresh_life),
+            ),
+        ]
+    )
+    return TokenPair(device, access, refresh, access_life, refresh_life)
+
+
+def _grant_fail(grant: PairingGrant, ip: str | None) -> None:
+    grant.failures += 1
+    fields = ["failures"]
+    if grant.failures >= mobile_setting("GRANT_TRIES"):
+        grant.used_at = timezone.now()
+        fields.append("used_at")
+    grant.save(update_fields=fields)
+    audit_record(
+        action="mobile.pair.failure",
+        actor=None,
+        target=grant.account,
+        ip=ip,
+        data={"kind": grant.kind, "failures": grant.failures},
+    )
+
+
+def device_pair(
+    *,
+    kind: str,
+    identifier: str,
+    secret: str,
+    name: str,
+    platform: str,
+    ip: str | None = None,
+) -> TokenPair:
+    """Trade a grant's identifier and secret (the typed code, or the token decrypted with the
+    PIN) for a new device and its first tokens. A wrong secret counts against the grant."""
+    refusal = "invalid_grant" if kind == PairingGrant.Kind.CODE else "invalid_pin"
+    if kind == PairingGrant.Kind.CODE:
+        identifier, secret = tokens.code_normalize(identifier), tokens.code_normalize(secret)
+    now = timezone.now()
+    with transaction.atomic():
+        grant = (
+            PairingGrant.objects.select_for_update()
+            .select_related("account")
+            .filter(identifier=identifier.strip().upper(), kind=kind)
+            .first()
+        )
+        if grant is None or grant.used_at is not None or grant.expires_at <= now:
+            raise MobileError(refusal)
+        if not secrets.compare_digest(tokens.digest(secret), grant.digest):
+            _grant_fail(grant, ip)
+            failed = True
+        else:
+            failed = False
+            if not account_usable(grant.account):
+                raise MobileError("account_unavailable")
+            device = Device.objects.create(
+                account=grant.account, name=name, platform=platform, paired_at=now
+            )
+            grant.used_at, grant.device = now, device
+            grant.save(update_fields=["used_at", "device"])
+            audit_record(
+                action="mobile.pair",
+                actor=grant.account,
+                target=grant.account,
+                ip=ip,
+                data={"kind": kind, "device": device.pk, "name": name, "platform": platform},
+            )
+            pair = _tokens_issue(device, now)
+    if failed:  # the failure is committed before the refusal
+        raise MobileError(refusal)
+    return pair
+
+
+def token_refresh(*, refresh_token: str, ip: str | None = None) -> TokenPair:
+    """Rotate: the refresh token is used once for a new pair. A used one presented again
+    means a copy exists: the device is revoked (the committed revocation, then a refusal)."""
+    now = timezone.now()
+    with transaction.atomic():
+        found = (
+            DeviceToken.objects.select_for_update()
+            .select_related("device__account")
+            .filter(digest=tokens.digest(refresh_token), kind=DeviceToken.Kind.REFRESH)
+            .first()
+        )
+        if found is None or found.device.revoked_at is not None or found.expires_at <= now:
+            raise MobileError("invalid_refresh_token")
+        device = found.device
+        reused = found.used_at is not None
+        if reused:
+            _device_revoke(device, reason="refresh_reuse", now=now)
+            audit_record(
+                action="mobile.refresh.reuse",
+                actor=None,
+                target=device.account,
+                ip=ip,
+                data={"device": device.pk},
+            )
+        else:
+            if not account_usable(device.account):
+                raise MobileError("account_unavailable")
+            found.used_at = now
+            found.save(update_fields=["used_at"])
+            device.last_used_at = now
+            device.save(update_fields=["last_used_at"])
+            pair = _tokens_issue(device, now)
+    if reused:
+        raise MobileError("invalid_refresh_token")
+    return pair
+
+
+def _device_revoke(device: Device, *, reason: str, now: Any) -> None:
+    device.revoked_at, device.revoke_reason = now, reason
+    device.save(update_fields=["revoked_at", "revoke_reason"])
+    DeviceToken.objects.filter(device=device).delete()
+
+
+@transaction.atomic
+def device_revoke(
+    *,
+    actor: Account,
+    device: Device,
+    reason: str,
+    request: HttpRequest | None = None,
+    ip: str | None = None,
+) -> None:
+    """ "Retirer cet appareil" (the page) or sign out of this device (the app)."""
+    if device.revoked_at is not None:
+        return
+    _device_revoke(device, reason=reason, now=timezone.now())
+    audit_record(
+        action="mobile.device.revoke",
+        actor=actor,
+        target=device.account,
+        request=request,
+        ip=ip,
+        data={"device": device.pk, "name": device.name, "reason": reason},
+    )
+
+
+def devices_revoke_all(*, account_ids: list[int], reason: str) -> int:
+    """Every device of the accounts (the receiver of ``access_revoked``, inside the act's
+    transaction), with their pending grants. Returns the number of devices revoked."""
+    now = timezone.now()
+    PairingGrant.objects.filter(account_id__in=account_ids, used_at__isnull=True).update(
+        used_at=now
+    )
+    live = list(
+        Device.objects.filter(account_id__in=account_ids, revoked_at__isnull=True).values_list(
+            "pk", "account_id"
+        )
+    )
+    if not live:
+        return 0
+    ids = [pk for pk, _account in live]
+    DeviceToken.objects.filter(device_id__in=ids).delete()
+    Device.objects.filter(pk__in=ids).update(revoked_at=now, revoke_reason=reason)
+    for account in Account.objects.filter(pk__in={a for _pk, a in live}).order_by("pk"):
+        audit_record(
+            action="mobile.devices.revoke_all",
+            actor=None,
+            target=account,
+            data={"reason": reason, "devices": [pk for pk, a in live if a == account.pk]},
+        )
+    return len(ids)
+
+
+def device_touch(device: Device) -> None:
+    """Record the device's use, at most once a minute (not a write per call)."""
+    now = timezone.now()
+    if device.last_used_at is None or now - device.last_used_at > timedelta(minutes=1):
+        Device.objects.filter(pk=device.pk).update(last_used_at=now)
+        device.last_used_at = now
+
+
+@transaction.atomic
+def web_link_create(*, device: Device, service: str, ip: str | None = None) -> str:
+    """A one-time link into a registered CAS service (any other address is refused: the link
+    must never become an open redirect). Returns the token to put in the link."""
+    if registry_match(service, protocols=("cas",)) is None:
+        raise MobileError("unknown_service")
+    now = timezone.now()
+    token = tokens.token_generate("pmw")
+    WebLink.objects.create(
+        device=device,
+        service=service,
+        digest=tokens.digest(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=mobile_setting("WEB_LINK_SECONDS")),
+    )
+    audit_record(
+        action="mobile.web_link",
+        actor=device.account,
+        target=device.account,
+        ip=ip,
+        data={"device": device.pk, "service": service},
+    )
+    return token
+
+
+@transaction.atomic
+def web_link_consume(*, token: str) -> WebLink | None:
+    """The link's account and service, once; ``None`` when unknown, used, expired, or its
+    device or account no longer usable."""
+    now = timezone.now()
+    link = (
+        WebLink.objects.select_for_update()
+        .select_related("device__account")
+        .filter(digest=tokens.digest(token))
+        .first()
+    )
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    link.used_at = now
+    link.save(update_fields=["used_at"])
+    device = link.device
+    if device.revoked_at is not None or not account_usable(device.account):
+        return None
+    return link
+
+
+@transaction.atomic
+def preferences_update(
+    *, device: Device, from_establishment: bool, from_partners: bool, sms: bool, ip: str | None
+) -> None:
+    account = device.account
+    wanted = {"from_establishment": from_establishment, "from_partners": from_partners, "sms": sms}
+    if notification_preferences_set(account=account, **wanted):
+        audit_record(
+            action="mobile.preferences.update",
+            actor=account,
+            target=account,
+            ip=ip,
+            data={"device": device.pk, "preferences": wanted},
+        )
