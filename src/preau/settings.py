@@ -420,4 +420,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # pysaml2 logs whole messages (a decrypted assertion's attributes) at DEBUG and INFO:
+    # never, whatever LOG_LEVEL says.
+    "loggers": {"saml2": {"level": "WARNING"}},
 }

@@ -33,6 +33,7 @@ from django.utils import timezone
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor, metadata_tostring_fix
+from saml2.s_utils import status_message_factory
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT, NameID
 from saml2.sigver import get_xmlsec_binary
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
@@ -298,9 +299,7 @@ def educonnect_logout_url(request: HttpRequest, logout: dict[str, str]) -> str:
     """The IdP's SLO address with a signed LogoutRequest for the session opened there."""
     client, idp = _client(request)
     name_id = saml2.saml.name_id_from_string(logout.get("name_id", ""))
-    destinations = client.metadata.single_logout_service(
-        idp, [saml2.BINDING_HTTP_REDIRECT], "idpsso"
-    )
+    destinations = client.metadata.single_logout_service(idp, saml2.BINDING_HTTP_REDIRECT, "idpsso")
     if name_id is None or not destinations:
         raise FederationError("unavailable")
     destination = destinations[0]["location"]
@@ -348,7 +347,7 @@ def educonnect_logout_request(request: HttpRequest, signed_in: dict[str, str] | 
     response = client.create_logout_response(
         message,
         bindings=[saml2.BINDING_HTTP_REDIRECT],
-        status=saml2.samlp.status_message_factory("", status) if status else None,
+        status=status_message_factory("", status) if status else None,
         sign=False,
     )
     info = client.response_args(message, [saml2.BINDING_HTTP_REDIRECT])

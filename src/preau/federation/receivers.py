@@ -73,8 +73,10 @@ def signout_at_educonnect(sender: Any, request: Any, user: Any, **kwargs: Any) -
         return
     try:
         url = educonnect_logout_url(request, logout)
-    except Exception:  # noqa: BLE001 - the person is signed out of Préau anyway
-        log.warning("EduConnect single logout not sent: signed out of Préau only")
+    except Exception as exc:  # noqa: BLE001 - the person is signed out of Préau anyway
+        log.warning(
+            "EduConnect single logout not sent (%s): signed out of Préau only", type(exc).__name__
+        )
         return
     signout_continue_set(request=request, url=url)
 
