@@ -68,7 +68,12 @@ def ensure_installed() -> None:
     needed = []
     if not (SSP_ROOT / "www" / "saml2" / "idp" / "SSOService.php").exists():
         needed.append("simplesamlphp")
-    if shutil.which("php") is None:
+    php = shutil.which("php")
+    modules = ""
+    if php:
+        listed = subprocess.run([php, "-m"], check=False, capture_output=True, text=True)  # noqa: S603
+        modules = listed.stdout
+    if "dom" not in modules.split():
         needed += ["php-cli", "php-xml", "php-mbstring"]
     if shutil.which("xmlsec1") is None:
         needed.append("xmlsec1")
@@ -162,6 +167,8 @@ class TestEduConnect:
             "module.enable": {"exampleauth": True, "core": True, "saml": True, "admin": True},
             "store.type": "phpsession",
             "session.cookie.secure": False,
+            # SameSite=None needs Secure, which plain http on loopback is not (Chromium).
+            "session.cookie.samesite": "Lax",
             "session.phpsession.savepath": str(self.dir / "tmp"),
             "language.default": "fr",
             "metadata.sources": [{"type": "flatfile", "directory": str(self.dir / "metadata")}],

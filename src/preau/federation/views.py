@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from preau.activation.middleware import required_actions_exempt
 from preau.directory.models import Account
 from preau.federation import services
+from preau.federation.educonnect import educonnect_configured
 from preau.federation.errors import error_page
 from preau.federation.franceconnect import (
     PROVIDER,
@@ -193,7 +194,7 @@ def identities(request: HttpRequest) -> HttpResponse:
         {
             "section": "identities",
             "identities": list(identities_of(account)),
-            "configured": franceconnect_configured(),
+            "configured": franceconnect_configured() or educonnect_configured(),
         },
     )
 

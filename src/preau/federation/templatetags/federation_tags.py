@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import template
 
+from preau.federation.educonnect import educonnect_configured
 from preau.federation.franceconnect import franceconnect_configured
 from preau.redirects import safe_next
 
@@ -31,4 +32,4 @@ def federation_start_url(context: Any, start_url: str) -> str:
 
 @register.simple_tag
 def federation_offered() -> bool:
-    return franceconnect_configured()
+    return franceconnect_configured() or educonnect_configured()
