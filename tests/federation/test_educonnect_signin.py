@@ -4,7 +4,7 @@ INE of the children of one guardian record, anything else to the proof page."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -173,3 +173,46 @@ def test_children_on_two_guardian_records_prove_nothing(
     response = post_answer(client, idp_answer(educonnect, client, "parent-un-enfant"))
     assert response["Location"] == "/educonnect/lier"
     assert not FederatedIdentity.objects.exists()
+
+
+def test_the_first_connection_still_runs_for_a_provisioned_pupil(
+    client: Any, educonnect: TestEduConnect, school: Establishment
+) -> None:
+    pupil(school, INE_LEA)  # PROVISIONED: charter, password… still to do
+    response = post_answer(client, idp_answer(educonnect, client, "eleve"))
+    assert response.status_code == 302
+    home = client.get(response["Location"])
+    assert home.status_code == 302
+    assert home["Location"] != "/"  # the required actions first
+
+
+def test_the_idps_metadata_is_kept_a_day_then_read_again(
+    educonnect: TestEduConnect, settings: Any, tmp_path: Any
+) -> None:
+    import time_machine
+    from django.core.cache import cache
+
+    from preau.federation.educonnect import idp_metadata
+
+    cache.clear()
+    copy = tmp_path / "idp.xml"
+    copy.write_text(educonnect.metadata_file.read_text())
+    settings.PREAU = {**settings.PREAU, "EDUCONNECT_METADATA": str(copy)}
+    first = idp_metadata()
+    copy.write_text("<changed/>")
+    assert idp_metadata() == first
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        assert idp_metadata() == "<changed/>"
+    cache.clear()
+
+
+def test_the_idps_metadata_from_an_address(educonnect: TestEduConnect, settings: Any) -> None:
+    from django.core.cache import cache
+
+    from preau.federation.educonnect import idp_metadata
+
+    cache.clear()
+    # Plain http only on loopback (the test IdP); an operator's address is https://.
+    settings.PREAU = {**settings.PREAU, "EDUCONNECT_METADATA": educonnect.entity_id}
+    assert educonnect.entity_id in idp_metadata()
+    cache.clear()

@@ -75,9 +75,10 @@ AUDIT_ACTION_LABELS: dict[str, Any] = {
     "signup.request.throttled": _("Demandes d’inscription par SMS ralenties"),
     "signup.stopped": _("Inscription par SMS arrêtée : l’établissement doit aider"),
     # Federated identities (FranceConnect)
-    "federation.failure": _("Connexion par FranceConnect refusée"),
-    "federation.link": _("Identité FranceConnect liée au compte"),
-    "federation.unlink": _("Identité FranceConnect retirée du compte"),
+    # The provider (FranceConnect, EduConnect) is in the event's data.
+    "federation.failure": _("Connexion par FranceConnect ou EduConnect refusée"),
+    "federation.link": _("Identité FranceConnect ou EduConnect liée au compte"),
+    "federation.unlink": _("Identité FranceConnect ou EduConnect retirée du compte"),
     # Sign-in and sessions
     "session.expire": _("Session expirée"),
     "signin.failure": _("Échec de connexion"),

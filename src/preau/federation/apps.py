@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class FederationConfig(AppConfig):
     name = "preau.federation"
     label = "federation"
-    verbose_name = _("Identités fédérées (FranceConnect)")
+    verbose_name = _("Identités fédérées (FranceConnect, EduConnect)")
 
     def ready(self) -> None:
         from preau.federation import receivers  # noqa: F401 - sign-out at the provider
