@@ -216,3 +216,14 @@ def test_the_idps_metadata_from_an_address(educonnect: TestEduConnect, settings:
     settings.PREAU = {**settings.PREAU, "EDUCONNECT_METADATA": educonnect.entity_id}
     assert educonnect.entity_id in idp_metadata()
     cache.clear()
+
+
+def test_a_pupil_of_another_establishment_proves_the_account(
+    client: Any, educonnect: TestEduConnect
+) -> None:
+    # Same INE and names, but EduConnect's UAI is not the school of the pupil membership.
+    elsewhere = Establishment.objects.create(uai="0690026D", name="Collège du Parc")
+    pupil(elsewhere, INE_LEA)
+    response = post_answer(client, idp_answer(educonnect, client, "eleve"))
+    assert response["Location"] == "/educonnect/lier"
+    assert not FederatedIdentity.objects.exists()

@@ -2,7 +2,7 @@
 
 - A pupil: the directory holds the INE EduConnect gives, on an account with the same names
   (folded as the imports fold them, :func:`preau.names.names_key`) and a current pupil
-  membership.
+  membership (in the establishment of ``FrEduCtEleveUAI`` when EduConnect names one).
 - A parent: the INE of the pupils EduConnect gives are exactly the current children of exactly
   one guardian account.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from preau.directory.models import Account, Guardianship, Membership, current_q
+from preau.directory.models import Account, Guardianship, Membership
 from preau.federation.educonnect import PROVIDER, EduConnectAnswer
 from preau.federation.models import FederatedIdentity
 from preau.names import names_key
@@ -39,12 +39,12 @@ def educonnect_account_proven(answer: EduConnectAnswer) -> Account | None:
 
 
 def _pupil(answer: EduConnectAnswer) -> Account | None:
-    account = (
-        Account.objects.filter(ine=answer.ine[0])
-        .filter(current_q("memberships__"), memberships__profile=Membership.Profile.STUDENT)
-        .distinct()
-        .first()
+    memberships = Membership.objects.current().filter(
+        account__ine=answer.ine[0], profile=Membership.Profile.STUDENT
     )
+    if answer.uai:
+        memberships = memberships.filter(establishment__uai=answer.uai)
+    account = Account.objects.filter(pk__in=memberships.values("account_id")).first()
     if account is None or not answer.last_name or not answer.first_name:
         return None
     if names_key(account.last_name, account.first_name) != names_key(
