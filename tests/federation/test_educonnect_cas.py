@@ -37,6 +37,8 @@ def attributes(client: Client) -> str:
 def test_a_cas_ticket_after_educonnect_has_the_same_attributes(
     client: Client, educonnect: TestEduConnect, establishment: Establishment
 ) -> None:
+    # The school EduConnect names (FrEduCtEleveUAI) is the pupil's.
+    Establishment.objects.filter(pk=establishment.pk).update(uai="0750001A")
     lea = make_person(
         "lea.martin", establishment, first_name="Léa", last_name="Martin", ine="123456789AB"
     )

@@ -4,7 +4,7 @@ INE of the children of one guardian record, anything else to the proof page."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -189,20 +189,23 @@ def test_the_first_connection_still_runs_for_a_provisioned_pupil(
 def test_the_idps_metadata_is_kept_a_day_then_read_again(
     educonnect: TestEduConnect, settings: Any, tmp_path: Any
 ) -> None:
-    import time_machine
+    from unittest import mock
+
     from django.core.cache import cache
 
-    from preau.federation.educonnect import idp_metadata
+    from preau.federation import educonnect as module
 
     cache.clear()
     copy = tmp_path / "idp.xml"
     copy.write_text(educonnect.metadata_file.read_text())
     settings.PREAU = {**settings.PREAU, "EDUCONNECT_METADATA": str(copy)}
-    first = idp_metadata()
+    with mock.patch.object(module.cache, "set", wraps=module.cache.set) as kept:
+        first = module.idp_metadata()
+    assert kept.call_args.args[2] == 86400  # a day (the cache's own clock ends it)
     copy.write_text("<changed/>")
-    assert idp_metadata() == first
-    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
-        assert idp_metadata() == "<changed/>"
+    assert module.idp_metadata() == first
+    cache.delete("preau:educonnect:metadata")  # the day is over
+    assert module.idp_metadata() == "<changed/>"
     cache.clear()
 
 
