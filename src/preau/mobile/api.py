@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.responses import codes_4xx
 from ninja.security import HttpBearer
 
 from preau.activation.middleware import required_actions_exempt
@@ -45,7 +44,8 @@ api = NinjaAPI(
     docs_url=None,
 )
 
-ERRORS: dict[Any, Any] = {codes_4xx: schemas.ErrorOut}
+# The refusals every operation may answer (docs/mobile.md), in the one error shape.
+ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 405, 429}): schemas.ErrorOut}
 
 
 def _address(request: HttpRequest) -> str:
@@ -66,9 +66,11 @@ class DeviceBearer(HttpBearer):
     """``Authorization: Bearer <access token>`` → the device (``request.auth``)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Device | None:
-        _throttled(request)
         device = device_by_access_token(token)
         if device is None:
+            # A live token is never held back by others' failures from its address (a
+            # school's or a family's shared address); wrong ones are counted and slowed.
+            _throttled(request)
             _failed(request)
             return None
         if not services.account_usable(device.account):
