@@ -63,7 +63,10 @@ class SignUpForm(forms.Form):
         )
 
 
-class SignUpCodeForm(forms.Form):
+class SmsCodeForm(forms.Form):
+    """The six digits of a code sent by SMS, as people type them: the sign-up's code here,
+    the forgotten password's and the mobile proof's in recovery."""
+
     code = forms.CharField(
         label=_("Code reçu par SMS"),
         max_length=20,

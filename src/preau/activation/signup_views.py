@@ -24,7 +24,7 @@ from preau.activation.forms import CharterForm
 from preau.activation.middleware import required_actions_exempt
 from preau.activation.models import SignUp
 from preau.activation.selectors import charter_current
-from preau.activation.signup_forms import ChildrenForm, SignUpCodeForm, SignUpForm
+from preau.activation.signup_forms import ChildrenForm, SignUpForm, SmsCodeForm
 from preau.conf import preau_setting
 from preau.signin.forms import SetPasswordForm
 from preau.signin.throttle import wait_message
@@ -144,7 +144,7 @@ def signup_code_view(request: HttpRequest) -> HttpResponse:
     moved = _elsewhere(request, row, "code")
     if moved is not None:
         return moved
-    form = SignUpCodeForm(request.POST if request.method == "POST" else None)
+    form = SmsCodeForm(request.POST if request.method == "POST" else None)
     status, wait, error = 200, 0, ""
     if request.method == "POST":
         status = 400

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -11,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from preau.activation.forms import parse_birth_date
-from preau.codes import CODE_DIGITS, code_normalize
 from preau.directory.models import Establishment
 from preau.recovery.models import HelpRequest
 from preau.recovery.requests import Query, query_parse
@@ -70,33 +68,6 @@ class IdentifierRequestForm(forms.Form):
 
     def clean_contact(self) -> Query:
         return query_parse(str(self.cleaned_data["contact"]), identifiers=False)
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code reçu par SMS"),
-        max_length=20,
-        help_text=_("Les 6 chiffres du SMS, par exemple 123456."),
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
-        ),
-        error_messages={
-            "required": _("Saisissez le code à 6 chiffres reçu par SMS."),
-            "max_length": _(
-                "Le code comporte 6 chiffres : saisissez-le tel qu'il figure dans le SMS."
-            ),
-        },
-    )
-
-    def clean_code(self) -> str:
-        raw = unicodedata.normalize("NFKC", str(self.cleaned_data["code"])).strip()
-        code = code_normalize(raw)
-        if len(code) != CODE_DIGITS or any(ch not in "0123456789 -." for ch in raw):
-            raise ValidationError(
-                _("Le code comporte 6 chiffres : saisissez-le tel qu'il figure dans le SMS."),
-                code="format",
-            )
-        return code
 
 
 class ProofForm(forms.Form):

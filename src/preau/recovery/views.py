@@ -24,13 +24,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from preau.activation import mobile_proof
+from preau.activation.signup_forms import SmsCodeForm
 from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
 from preau.notify.phones import mobile_display
 from preau.recovery import helpdesk, resets, tokens
 from preau.recovery import requests as recovery_requests
 from preau.recovery.forms import (
-    CodeForm,
     HelpRequestForm,
     IdentifierRequestForm,
     PasswordRequestForm,
@@ -156,7 +156,7 @@ def code_view(request: HttpRequest) -> HttpResponse:  # noqa: PLR0911 - one answ
         return _code_problem(request, "expired")
     if tries >= limit:
         return _code_problem(request, "exhausted")
-    form = CodeForm(request.POST if request.method == "POST" else None)
+    form = SmsCodeForm(request.POST if request.method == "POST" else None)
     answer = _Answer()
     if request.method == "POST":
         answer.status = 400
@@ -439,7 +439,7 @@ def mobile_view(request: HttpRequest) -> HttpResponse:
     account = request.user
     if not isinstance(account, Account):
         raise PermissionDenied
-    form = CodeForm(request.POST if request.POST.get("action") == "confirm" else None)
+    form = SmsCodeForm(request.POST if request.POST.get("action") == "confirm" else None)
     message = ""
     error = ""
     status = 200
@@ -459,7 +459,7 @@ def mobile_view(request: HttpRequest) -> HttpResponse:
             )
             if outcome is mobile_proof.MobileProofOutcome.CONFIRMED:
                 message = _("Votre numéro de mobile est confirmé.")
-                form = CodeForm()
+                form = SmsCodeForm()
             elif outcome is mobile_proof.MobileProofOutcome.EXPIRED:
                 error = _("Ce code a expiré ou a été remplacé : demandez un nouveau code.")
                 status = 400
