@@ -35,6 +35,11 @@ class PasswordChangeForm(SetPasswordForm):
 
     field_order = ("current_password", "password", "password_confirm")
 
+    def __init__(self, *args: Any, with_current: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not with_current:  # no password yet: a recent federated sign-in confirms it
+            del self.fields["current_password"]
+
 
 class AccountContactForm(ContactForm):
     """ "Mon compte": the mobile and the preferences. The mobile is a recovery channel, so
@@ -61,11 +66,15 @@ class AccountContactForm(ContactForm):
         "indiquez votre numéro de mobile (facultatif)."
     )
 
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, account: Account, with_current: bool = True, **kwargs: Any
+    ) -> None:
         kwargs["with_email"] = False
         kwargs["stored_mobile"] = account.mobile
         super().__init__(*args, **kwargs)
         self.account = account
+        if not with_current:  # no password: a recent federated sign-in confirms the change
+            del self.fields["current_password"]
 
     @property
     def mobile_changes(self) -> bool:
@@ -88,7 +97,12 @@ class AccountContactForm(ContactForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if "mobile" in cleaned and self.password_needed and not cleaned.get("current_password"):
+        if (
+            "mobile" in cleaned
+            and "current_password" in self.fields
+            and self.password_needed
+            and not cleaned.get("current_password")
+        ):
             self.add_error(
                 "current_password",
                 ValidationError(
@@ -116,9 +130,13 @@ class EmailChangeForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, account: Account, with_current: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
+        if not with_current:  # no password: a recent federated sign-in confirms the change
+            del self.fields["current_password"]
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from preau.activation.email_proof import email_verification_issue
 from preau.activation.models import EmailVerification
@@ -22,8 +23,10 @@ from preau.directory.models import Account
 from preau.directory.services import RevokeReason, accounts_access_revoke
 from preau.notify.masks import mask_email
 from preau.notify.services import message_queue
+from preau.signin.services import FEDERATED_SESSION_KEY
 from preau.signin.sessions import own_session_key
 from preau.signin.throttle import throttle_check, throttle_fail, throttle_reset
+from preau.signin.timeouts import SIGNED_IN_AT
 
 SCOPE_PASSWORD_ACCOUNT = "account.password.account"  # noqa: S105 - a throttle scope
 SCOPE_PASSWORD_ADDRESS = "account.password.address"  # noqa: S105
@@ -31,11 +34,36 @@ SCOPE_PASSWORD_ADDRESS = "account.password.address"  # noqa: S105
 
 # --- The current password, typed to confirm a change -------------------------------------------
 
+# An account without a password (one that signs in through a federation) confirms a change
+# with a sign-in at its provider this recent instead (seconds), as an OpenID Connect
+# ``max_age`` would.
+RECENT_SIGNIN_SECONDS = 10 * 60
+
+
+class ChangeProof(enum.Enum):
+    """What confirms a sensitive change in "Mon compte" (password, mobile, e-mail address)."""
+
+    PASSWORD = "password"  # noqa: S105 - the current password, typed on the page
+    RECENT_SIGNIN = "recent"  # no password: this session's federated sign-in is recent
+    SIGNIN_AGAIN = "again"  # no password and no recent federated sign-in: sign in again first
+
+
+def change_proof(*, request: HttpRequest, account: Account) -> ChangeProof:
+    if account.has_usable_password():
+        return ChangeProof.PASSWORD
+    session = request.session
+    signed_in_at = float(session.get(SIGNED_IN_AT) or 0)
+    recent = timezone.now().timestamp() - signed_in_at <= RECENT_SIGNIN_SECONDS
+    if session.get(FEDERATED_SESSION_KEY) and recent:
+        return ChangeProof.RECENT_SIGNIN
+    return ChangeProof.SIGNIN_AGAIN
+
 
 class CheckOutcome(enum.Enum):
     OK = "ok"
     WRONG = "wrong"
     THROTTLED = "throttled"
+    SIGNIN_AGAIN = "again"  # no password, and the federated sign-in is not recent
 
 
 @dataclass(frozen=True)
@@ -72,6 +100,17 @@ def current_password_check(
         data={"throttled_for": delay} if delay else {},
     )
     return PasswordCheck(CheckOutcome.WRONG)
+
+
+def change_confirm(*, request: HttpRequest, account: Account, password: str) -> PasswordCheck:
+    """Confirm a sensitive change by :func:`change_proof`'s rule: the current password typed
+    (checked and throttled), or for an account without one a recent federated sign-in."""
+    proof = change_proof(request=request, account=account)
+    if proof is ChangeProof.PASSWORD:
+        return current_password_check(account=account, password=password, request=request)
+    if proof is ChangeProof.RECENT_SIGNIN:
+        return PasswordCheck(CheckOutcome.OK)
+    return PasswordCheck(CheckOutcome.SIGNIN_AGAIN)
 
 
 # --- The e-mail address ------------------------------------------------------------------------

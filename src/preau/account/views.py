@@ -27,6 +27,7 @@ from preau.activation.submission import FIELD as SUBMISSION_FIELD
 from preau.activation.submission import Submission, submission_token
 from preau.directory.models import Account
 from preau.directory.selectors import children_exist
+from preau.federation.selectors import signin_again_links
 from preau.notify.phones import mobile_display
 from preau.notify.preferences import notification_preferences_of
 from preau.signin.contacts import account_contact_update
@@ -80,7 +81,31 @@ def home_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _proof_context(request: HttpRequest, account: Account) -> dict[str, Any]:
+    """How the page confirms a sensitive change: ``with_current`` (the current password's
+    field) and, for an account without a password whose federated sign-in is not recent, the
+    providers to sign in again with (then back to this page)."""
+    proof = services.change_proof(request=request, account=account)
+    context: dict[str, Any] = {
+        "with_current": proof is services.ChangeProof.PASSWORD,
+        "signin_again": [],
+    }
+    if proof is services.ChangeProof.SIGNIN_AGAIN:
+        context["signin_again"] = signin_again_links(account, request.path)
+    return context
+
+
 def _current_password_error(form: Any, check: services.PasswordCheck) -> int:
+    if check.outcome is services.CheckOutcome.SIGNIN_AGAIN:
+        form.add_error(
+            None,
+            _(
+                "Votre compte n'a pas de mot de passe : pour confirmer ce changement, "
+                "reconnectez-vous d'abord avec votre identité numérique (lien ci-dessous), "
+                "puis recommencez."
+            ),
+        )
+        return 403
     if check.outcome is services.CheckOutcome.THROTTLED:
         form.add_error("current_password", wait_message(check.wait))
         return 429
@@ -97,7 +122,12 @@ def _current_password_error(form: Any, check: services.PasswordCheck) -> int:
 @require_http_methods(["GET", "POST"])
 def password_view(request: HttpRequest) -> HttpResponse:
     account = _account(request)
-    form = PasswordChangeForm(request.POST if request.method == "POST" else None, account=account)
+    proof = _proof_context(request, account)
+    form = PasswordChangeForm(
+        request.POST if request.method == "POST" else None,
+        account=account,
+        with_current=proof["with_current"],
+    )
     status = 200
     if request.method == "POST":
         submission = Submission(request)
@@ -105,8 +135,10 @@ def password_view(request: HttpRequest) -> HttpResponse:
             return submission.repeat_response(reverse("account:password"))
         status = 400
         if form.is_valid():
-            check = services.current_password_check(
-                account=account, password=form.cleaned_data["current_password"], request=request
+            check = services.change_confirm(
+                request=request,
+                account=account,
+                password=form.cleaned_data.get("current_password", ""),
             )
             if check.ok:
                 account_password_set(
@@ -123,7 +155,13 @@ def password_view(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             status = _current_password_error(form, check)
-    return _render(request, "account/password.html", "password", {"form": form}, status)
+    return _render(
+        request,
+        "account/password.html",
+        "password",
+        {"form": form, "first_password": not account.has_usable_password(), **proof},
+        status,
+    )
 
 
 @login_required
@@ -132,7 +170,12 @@ def password_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def email_view(request: HttpRequest) -> HttpResponse:
     account = _account(request)
-    form = EmailChangeForm(request.POST if request.method == "POST" else None, account=account)
+    proof = _proof_context(request, account)
+    form = EmailChangeForm(
+        request.POST if request.method == "POST" else None,
+        account=account,
+        with_current=proof["with_current"],
+    )
     status = 200
     if request.method == "POST":
         submission = Submission(request)
@@ -140,8 +183,10 @@ def email_view(request: HttpRequest) -> HttpResponse:
             return submission.repeat_response(reverse("account:email"))
         status = 400
         if form.is_valid():
-            check = services.current_password_check(
-                account=account, password=form.cleaned_data["current_password"], request=request
+            check = services.change_confirm(
+                request=request,
+                account=account,
+                password=form.cleaned_data.get("current_password", ""),
             )
             if check.ok:
                 email = form.cleaned_data["email"]
@@ -161,7 +206,12 @@ def email_view(request: HttpRequest) -> HttpResponse:
         request,
         "account/email.html",
         "email",
-        {"form": form, "account": account, "pending_change": email_change_pending(account)},
+        {
+            "form": form,
+            "account": account,
+            "pending_change": email_change_pending(account),
+            **proof,
+        },
         status,
     )
 
@@ -173,9 +223,11 @@ def email_view(request: HttpRequest) -> HttpResponse:
 def contact_view(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     preferences = notification_preferences_of(account)
+    proof = _proof_context(request, account)
     form = AccountContactForm(
         request.POST if request.method == "POST" else None,
         account=account,
+        with_current=proof["with_current"],
         initial={
             "from_establishment": preferences.from_establishment,
             "from_partners": preferences.from_partners,
@@ -190,8 +242,8 @@ def contact_view(request: HttpRequest) -> HttpResponse:
             check = None
             if form.password_needed:
                 # The mobile is a recovery channel: the same check as for the e-mail address.
-                check = services.current_password_check(
-                    account=account, password=data["current_password"], request=request
+                check = services.change_confirm(
+                    request=request, account=account, password=data.get("current_password", "")
                 )
             if check is None or check.ok:
                 changed = account_contact_update(
@@ -213,7 +265,7 @@ def contact_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, saved)
                 return redirect("account:home")
             status = _current_password_error(form, check)
-    return _render(request, "account/contact.html", "contact", {"form": form}, status)
+    return _render(request, "account/contact.html", "contact", {"form": form, **proof}, status)
 
 
 @login_required

@@ -28,6 +28,7 @@ from preau.conf import preau_setting
 from preau.directory.models import Account, Guardianship, Membership
 from preau.directory.selectors import children_to_confirm_exist
 from preau.signin.passwords import PASSWORD_CHANGE_SESSION_KEY
+from preau.signin.services import FEDERATED_SESSION_KEY
 
 
 class Action(enum.StrEnum):
@@ -362,6 +363,9 @@ def _configured_pending(
     provisioned = account.state == Account.State.PROVISIONED
     journey = journey_of(account) if provisioned else None
     must_change = bool(session) and bool(session.get(PASSWORD_CHANGE_SESSION_KEY))  # type: ignore[union-attr]
+    # A session opened through a federation needs no local password: the person signs in at
+    # the provider (issue 15, part 3); "Mon compte" can add one later.
+    federated = bool(session) and bool(session.get(FEDERATED_SESSION_KEY))  # type: ignore[union-attr]
     pending: list[str] = []
     for action in configured:
         if action == Action.ACCEPT_CHARTER:
@@ -370,7 +374,7 @@ def _configured_pending(
                 pending.append(action)
         elif action == Action.UPDATE_PASSWORD:
             updated = journey is not None and journey.password_updated_at is not None
-            if must_change or (provisioned and not updated):
+            if must_change or (provisioned and not updated and not federated):
                 pending.append(action)
         elif not provisioned:
             continue

@@ -547,11 +547,15 @@ def account_activate(
 ) -> bool:
     """PROVISIONED → ACTIVE at the end of the first connection: the activation code dies
     (the directory's move, :func:`preau.directory.transitions.account_activate`) and the
-    journey is complete. Returns False when the account was not pending (a second call)."""
+    journey is complete; an account whose journey ran in a federated session ends it with
+    no local password. Returns False when the account was not pending (a second call)."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     if locked.state != Account.State.PROVISIONED:
         return False
-    pending = required_actions_pending(locked)
+    # The person's session decides the steps that depend on it (a federated one has no
+    # password step); without a request (a task), every step counts.
+    session = getattr(request, "session", None)
+    pending = required_actions_pending(locked, session)
     if pending:
         raise ValueError(f"account {locked.login} still has required actions: {pending}")
     directory_account_activate(actor=actor, account=locked, request=request)

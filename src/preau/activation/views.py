@@ -521,7 +521,11 @@ def done_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "activation/done.html",
-        {"account": account, "next": journey_next_pop(request.session)},
+        {
+            "account": account,
+            "next": journey_next_pop(request.session),
+            "without_password": not account.has_usable_password(),
+        },
     )
 
 

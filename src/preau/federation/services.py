@@ -17,7 +17,7 @@ from django.utils import timezone
 from preau.audit.services import audit_record
 from preau.directory.models import Account
 from preau.federation.models import FederatedIdentity
-from preau.signin.services import signin_open
+from preau.signin.services import FEDERATED_SESSION_KEY, signin_open
 
 # The identity waiting to be linked (provider, subject, ID token, since when), between the
 # provider's answer and the proof of the account, in this browser's session only.
@@ -50,9 +50,7 @@ def identity_signin(*, request: HttpRequest, identity: FederatedIdentity, id_tok
             data={"provider": identity.provider, "reason": "account_state"},
         )
         return False
-    signin_open(
-        request=request, account=account, method=identity.provider, data={"federated": True}
-    )
+    signin_open(request=request, account=account, method=identity.provider, federated=True)
     identity.last_used_at = timezone.now()
     identity.save(update_fields=["last_used_at"])
     signed_in_remember(request=request, provider=identity.provider, id_token=id_token)
@@ -60,7 +58,11 @@ def identity_signin(*, request: HttpRequest, identity: FederatedIdentity, id_tok
 
 
 def signed_in_remember(*, request: HttpRequest, provider: str, id_token: str) -> None:
+    """Remember that this session's person is signed in at ``provider`` (sign-out there too),
+    which makes it a federated session: also after the proof page, where the account was
+    proved with a secret, the person came through the provider (no local password asked)."""
     request.session[SIGNED_IN_SESSION_KEY] = {"provider": provider, "id_token": id_token}
+    request.session[FEDERATED_SESSION_KEY] = True
 
 
 def pending_set(

@@ -31,6 +31,10 @@ SCOPE_ACCOUNT = "signin.account"
 SCOPE_ADDRESS = "signin.address"
 # Where the first-connection journey (issue 4) reads how the session was opened.
 AUTH_METHOD_SESSION_KEY = "preau_auth_method"
+# True in a session opened through a federation (FranceConnect, EduConnect): its person proved
+# who they are at the provider, so the first connection asks for no local password (issue 15,
+# part 3) and Mon compte takes a recent federated sign-in where it would ask the password.
+FEDERATED_SESSION_KEY = "preau_auth_federated"
 
 
 class Outcome(enum.Enum):
@@ -135,10 +139,16 @@ def signin_attempt(*, request: HttpRequest, identifier: str, password: str) -> S
 
 
 def signin_open(
-    *, request: HttpRequest, account: Account, method: str, data: dict[str, object] | None = None
+    *,
+    request: HttpRequest,
+    account: Account,
+    method: str,
+    data: dict[str, object] | None = None,
+    federated: bool = False,
 ) -> None:
     """Open the session of ``account``, whose proof was checked by the caller (a secret here,
-    a federation's signed answer in preau.federation), and record it as ``method``."""
+    a federation's signed answer in preau.federation), and record it as ``method``
+    (``federated``: the proof was a federation's answer, see :data:`FEDERATED_SESSION_KEY`)."""
     if SESSION_KEY in request.session and str(request.session[SESSION_KEY]) != str(account.pk):
         # Someone else's session (a shared computer left signed in): they are signed out, as
         # if they had clicked "Se déconnecter" (their record closed, single logout, audit).
@@ -149,12 +159,16 @@ def signin_open(
             request.session.cycle_key()
         login(request, account, backend=BACKEND_PATH)
         request.session[AUTH_METHOD_SESSION_KEY] = method
+        if federated:
+            request.session[FEDERATED_SESSION_KEY] = True
+        else:  # the same person signing in again with a secret: no longer a federated session
+            request.session.pop(FEDERATED_SESSION_KEY, None)
         audit_record(
             action="signin.success",
             actor=account,
             target=account,
             request=request,
-            data={"method": method, **(data or {})},
+            data={"method": method, **({"federated": True} if federated else {}), **(data or {})},
         )
         # The session row joins the batch (the middleware's save then has nothing to write).
         request.session.save()
