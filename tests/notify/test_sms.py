@@ -62,6 +62,8 @@ WORST_CASE: dict[str, dict[str, Any]] = {
         "url": "https://ent.exemple.fr/mot-de-passe-oublie/",
     },
     "signup_done": {"login": LONGEST_LOGIN},
+    # The same code, for a parent's proof before a federated identity is linked (issue 15).
+    "signup_link_code": {"code": "123456", "minutes": 10, "provider": "FranceConnect"},
 }
 
 

@@ -165,7 +165,15 @@ class SignUp(models.Model):
     The account itself is changed only at the last step; until then everything lives on this
     row. The typed names are cleared once the task has processed the request; the number stays
     (a code is only good for the number it went to).
+
+    The same journey, up to the children's birth dates, is a parent's proof of the account
+    before a federated identity is linked to it (``purpose`` LINK, ``preau.federation``): the
+    code then goes to an ACTIVE guardian too, and the end links instead of activating.
     """
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("création du compte")
+        LINK = "link", _("preuve du compte avant de lier une identité FranceConnect ou EduConnect")
 
     class Outcome(models.TextChoices):
         CODE = "code", _("code envoyé")
@@ -183,8 +191,13 @@ class SignUp(models.Model):
         BIRTH_DATES = "birth_dates", _("trop de dates erronées")
         NO_BIRTH_DATE = "no_birth_date", _("date de naissance inconnue")
         REFUSED = "refused", _("compte changé entre-temps")
+        LINK_EXPIRED = "link_expired", _("identité à lier expirée")
+        LINK_TAKEN = "link_taken", _("identité déjà liée à un autre compte")
 
     handle_digest = models.CharField(max_length=64, unique=True, editable=False)
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.SIGNUP)
+    # A LINK proof's federation, as its SMS names it ("FranceConnect").
+    link_provider = models.CharField(max_length=32, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     first_name = models.CharField(max_length=150, blank=True)
     mobile = models.CharField(max_length=20)

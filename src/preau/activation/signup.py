@@ -22,6 +22,11 @@ membership and a mobile number) may activate the account without the paper lette
 
 The browser holds a random handle (its digest is the row's key), so a step can only be done
 by the browser that typed the names, in order, once.
+
+A ``LINK`` sign-up (``purpose``) is a parent's proof of the account before a FranceConnect or
+EduConnect identity is linked to it: steps 1 to 3 are the same, but the task sends the code to
+an ACTIVE guardian too (never the identifier), and after the birth dates the sign-up is due to
+link (:mod:`preau.activation.signup_link`), never to choose a password.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.contrib.auth import SESSION_KEY, login
@@ -115,10 +120,13 @@ def signup_submit(
     mobile: str,
     handle: str,
     request: HttpRequest | None = None,
+    purpose: str = SignUp.Purpose.SIGNUP,
+    link_provider: str = "",
 ) -> SubmitResult:
     """Accept a sign-up request, whatever it names (``mobile`` in E.164): count it in the
     throttles, store it, hand it to the task after the commit. Nothing here depends on
-    whether a guardian matches."""
+    whether a guardian matches. ``purpose`` LINK: the proof before a federated identity is
+    linked, ``link_provider`` (the federation's name) named in its SMS."""
     address = client_ip(request)
     keys = [(SCOPE_MOBILE, mobile), (SCOPE_NAMES, names_key(last_name, first_name))]
     if address:
@@ -138,13 +146,19 @@ def signup_submit(
     with transaction.atomic():
         row = SignUp.objects.create(
             handle_digest=handle_digest(handle),
+            purpose=purpose,
+            link_provider=link_provider[:32],
             last_name=last_name.strip()[:150],
             first_name=first_name.strip()[:150],
             mobile=mobile,
             ip=address,
             created_at=timezone.now(),
         )
-        audit_record(action="signup.request", request=request, data={"signup": row.pk})
+        audit_record(
+            action="signup.request",
+            request=request,
+            data={"signup": row.pk, "purpose": str(purpose)},
+        )
         transaction.on_commit(partial(_enqueue, row.pk), robust=True)
     return SubmitResult(SubmitOutcome.ACCEPTED)
 
@@ -245,7 +259,8 @@ def _process(row: SignUp) -> str:
         )
         return SignUp.Outcome.THROTTLED
     throttle_fail(SCOPE_CONTACT, row.mobile)
-    if account.state == Account.State.ACTIVE:
+    link = row.purpose == SignUp.Purpose.LINK
+    if account.state == Account.State.ACTIVE and not link:
         message_queue(
             channel="sms",
             to=row.mobile,
@@ -267,11 +282,14 @@ def _process(row: SignUp) -> str:
     row.code_digest = code_digest(_code_salt(row), code)
     row.code_expires_at = row.created_at + valid_for
     row.save(update_fields=["account", "code_digest", "code_expires_at"])
+    context: dict[str, object] = {"code": code, "minutes": int(valid_for.total_seconds() // 60)}
+    if link:
+        context["provider"] = row.link_provider
     message_queue(
         channel="sms",
         to=row.mobile,
-        template="signup_code",
-        context={"code": code, "minutes": int(valid_for.total_seconds() // 60)},
+        template="signup_link_code" if link else "signup_code",
+        context=context,
         account=account,
         idempotency_key=f"signup_code:{row.pk}",
     )
@@ -291,6 +309,7 @@ class StepOutcome(enum.Enum):
     BLOCKED = "blocked"  # too many wrong birth dates: the school must help
     NO_BIRTH_DATE = "no_birth_date"  # a child without a birth date on record: the school
     REFUSED = "refused"  # the account changed meanwhile (activated, new number)
+    UNAVAILABLE = "unavailable"  # a proof before a link: the account was deactivated meanwhile
 
 
 @dataclass(frozen=True)
@@ -328,7 +347,8 @@ def signup_problem(row: SignUp | None) -> StepOutcome | None:
     return None
 
 
-def _end(row: SignUp, reason: str) -> None:
+def signup_end(row: SignUp, reason: str) -> None:
+    """End this sign-up (the row locked by the caller) for ``reason``."""
     row.ended_at = timezone.now()
     row.end_reason = reason
     row.save(update_fields=["ended_at", "end_reason"])
@@ -353,7 +373,7 @@ def signup_code_verify(*, handle: str, code: str, request: HttpRequest | None = 
         row.code_attempts += 1
         row.save(update_fields=["code_attempts"])
         if row.code_attempts >= limit:
-            _end(row, SignUp.EndReason.CODE_EXHAUSTED)
+            signup_end(row, SignUp.EndReason.CODE_EXHAUSTED)
     if address:
         throttle_fail(SCOPE_CODE_ADDRESS, address)
     if row.code_attempts >= limit:
@@ -418,7 +438,7 @@ def _children_ready(
         return StepOutcome.EXPIRED, []
     children = signup_children(row)
     if not children or any(g.student.birth_date is None for g in children):
-        _end(row, SignUp.EndReason.NO_BIRTH_DATE)
+        signup_end(row, SignUp.EndReason.NO_BIRTH_DATE)
         audit_record(
             action="signup.stopped",
             target=row.account,
@@ -474,7 +494,7 @@ def signup_children_confirm(
             data={"signup": row.pk, "failures": row.birth_date_failures},
         )
         if blocked:
-            _end(row, SignUp.EndReason.BIRTH_DATES)
+            signup_end(row, SignUp.EndReason.BIRTH_DATES)
             return StepResult(StepOutcome.BLOCKED, establishments=_names(row))
     return StepResult(StepOutcome.WRONG, tries_left=limit - row.birth_date_failures)
 
@@ -484,14 +504,17 @@ def _names(row: SignUp | None) -> list[str]:
 
 
 def signup_step_due(row: SignUp | None) -> str:
-    """The step this sign-up is at: ``code``, ``children``, ``charter``, ``password`` or
-    ``problem`` (ended or too late). Each page sends elsewhere when it is not its turn."""
+    """The step this sign-up is at: ``code``, ``children``, ``charter``, ``password`` (a LINK
+    sign-up: ``link`` instead of the last two) or ``problem`` (ended or too late). Each page
+    sends elsewhere when it is not its turn."""
     if signup_problem(row) is not None or row is None:
         return "problem"
     if row.code_verified_at is None:
         return "code"
     if row.birth_dates_confirmed_at is None:
         return "children"
+    if row.purpose == SignUp.Purpose.LINK:
+        return "link"
     if charter_current_id() is not None and row.charter_version_id != charter_current_id():
         return "charter"
     return "password"
@@ -528,7 +551,7 @@ def signup_complete(
             return StepResult(signup_problem(row) or StepOutcome.EXPIRED), None
         account = Account.objects.select_for_update().get(pk=row.account_id)
         if account.state != Account.State.PROVISIONED or account.mobile != row.mobile:
-            _end(row, SignUp.EndReason.REFUSED)
+            signup_end(row, SignUp.EndReason.REFUSED)
             audit_record(
                 action="signup.stopped",
                 target=account,
@@ -550,8 +573,7 @@ def _account_complete(
     account_password_set(
         actor=account, account=account, password=password, request=request, reason="signup"
     )
-    Account.objects.filter(pk=account.pk).update(mobile_verified_at=now, updated_at=now)
-    account.mobile_verified_at = now
+    signup_proof_record(account=account, children=children, now=now)
     ActivationJourney.objects.update_or_create(
         account=account,
         defaults={
@@ -568,12 +590,6 @@ def _account_complete(
             "completed_at": now,
         },
     )
-    Guardianship.objects.filter(pk__in=[g.pk for g in children]).update(
-        confirmation=Guardianship.Confirmation.CONFIRMED,
-        confirmation_failures=0,
-        confirmation_changed_at=now,
-        updated_at=now,
-    )
     account_activate(actor=account, account=account, request=request)
     message_queue(
         channel="sms",
@@ -583,7 +599,7 @@ def _account_complete(
         account=account,
         idempotency_key=f"signup_done:{row.pk}",
     )
-    _end(row, SignUp.EndReason.DONE)
+    signup_end(row, SignUp.EndReason.DONE)
     audit_record(
         action="signup.complete",
         actor=account,
@@ -594,6 +610,20 @@ def _account_complete(
             "children": [g.student.login for g in children],
             "mobile_verified": True,
         },
+    )
+
+
+def signup_proof_record(*, account: Account, children: list[Guardianship], now: datetime) -> None:
+    """What a finished sign-up proved, written on the account (its caller holds the lock and
+    writes the audit event): the mobile the code went to is verified, and so is every child's
+    link whose birth date was given (``CONFIRMED``, its failures forgotten)."""
+    Account.objects.filter(pk=account.pk).update(mobile_verified_at=now, updated_at=now)
+    account.mobile_verified_at = now
+    Guardianship.objects.filter(pk__in=[g.pk for g in children]).update(
+        confirmation=Guardianship.Confirmation.CONFIRMED,
+        confirmation_failures=0,
+        confirmation_changed_at=now,
+        updated_at=now,
     )
 
 

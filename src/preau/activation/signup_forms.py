@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from preau.activation.forms import parse_birth_date
 from preau.codes import CODE_DIGITS, code_normalize
@@ -131,3 +132,23 @@ class ChildrenForm(forms.Form):
     def answers(self) -> dict[int, date]:
         """Guardianship id → the date typed (after ``is_valid()``)."""
         return {g.pk: self.cleaned_data[f"child_{g.pk}"] for g in self.children}
+
+
+def code_wrong_message(tries_left: int) -> str:
+    """What a wrong SMS code says (the sign-up's and the proof before a link)."""
+    return ngettext(
+        "Ce code n'est pas le bon. Vérifiez le SMS reçu : il vous reste %(count)d essai.",
+        "Ce code n'est pas le bon. Vérifiez le SMS reçu : il vous reste %(count)d essais.",
+        tries_left,
+    ) % {"count": tries_left}
+
+
+def birth_dates_wrong_message(tries_left: int) -> str:
+    """What a page of wrong birth dates says (which one is wrong is not said)."""
+    return ngettext(
+        "Au moins une de ces dates ne correspond pas à ce que l'établissement a "
+        "enregistré. Vérifiez-les : il vous reste %(count)d essai.",
+        "Au moins une de ces dates ne correspond pas à ce que l'établissement a "
+        "enregistré. Vérifiez-les : il vous reste %(count)d essais.",
+        tries_left,
+    ) % {"count": tries_left}

@@ -14,7 +14,6 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,7 +23,13 @@ from preau.activation.forms import CharterForm
 from preau.activation.middleware import required_actions_exempt
 from preau.activation.models import SignUp
 from preau.activation.selectors import charter_current
-from preau.activation.signup_forms import ChildrenForm, SignUpForm, SmsCodeForm
+from preau.activation.signup_forms import (
+    ChildrenForm,
+    SignUpForm,
+    SmsCodeForm,
+    birth_dates_wrong_message,
+    code_wrong_message,
+)
 from preau.conf import preau_setting
 from preau.signin.forms import SetPasswordForm
 from preau.signin.throttle import wait_message
@@ -93,6 +98,8 @@ def _elsewhere(request: HttpRequest, row: SignUp | None, here: str) -> HttpRespo
     due = signup.signup_step_due(row)
     if due == here:
         return None
+    if due not in _STEP_URLS:  # a proof before a federated link is not a sign-up
+        due = "problem"
     if due == "problem":
         outcome = signup.signup_problem(row) or signup.StepOutcome.EXPIRED
         names = signup.signup_establishments(row) if row is not None else []
@@ -159,13 +166,7 @@ def signup_code_view(request: HttpRequest) -> HttpResponse:
             elif result.outcome is not signup.StepOutcome.WRONG:
                 return _problem(request, result.outcome)
             else:
-                error = ngettext(
-                    "Ce code n'est pas le bon. Vérifiez le SMS reçu : il vous reste %(count)d "
-                    "essai.",
-                    "Ce code n'est pas le bon. Vérifiez le SMS reçu : il vous reste %(count)d "
-                    "essais.",
-                    result.tries_left,
-                ) % {"count": result.tries_left}
+                error = code_wrong_message(result.tries_left)
     context = {
         "form": form,
         "error": error,
@@ -201,13 +202,7 @@ def signup_children_view(request: HttpRequest) -> HttpResponse:
                 return redirect("activation:signup_charter")
             if result.outcome is not signup.StepOutcome.WRONG:
                 return _problem(request, result.outcome, result.establishments)
-            error = ngettext(
-                "Au moins une de ces dates ne correspond pas à ce que l'établissement a "
-                "enregistré. Vérifiez-les : il vous reste %(count)d essai.",
-                "Au moins une de ces dates ne correspond pas à ce que l'établissement a "
-                "enregistré. Vérifiez-les : il vous reste %(count)d essais.",
-                result.tries_left,
-            ) % {"count": result.tries_left}
+            error = birth_dates_wrong_message(result.tries_left)
     context = {"form": form, "error": error, "count": len(children)}
     return _render(request, "activation/signup_children.html", context, status=status)
 

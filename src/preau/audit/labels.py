@@ -70,6 +70,9 @@ AUDIT_ACTION_LABELS: dict[str, Any] = {
     "signup.complete": _("Compte activé par l’inscription par SMS"),
     "signup.contact.throttled": _("Inscription par SMS : envoi ralenti pour ce numéro"),
     "signup.identifier.send": _("Inscription par SMS : identifiant rappelé (compte déjà actif)"),
+    "signup.link": _(
+        "Compte prouvé par SMS et dates de naissance : identité FranceConnect ou EduConnect liée"
+    ),
     "signup.none": _("Inscription par SMS : aucun responsable ne correspond"),
     "signup.request": _("Demande d’inscription par SMS"),
     "signup.request.throttled": _("Demandes d’inscription par SMS ralenties"),

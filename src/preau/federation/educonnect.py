@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 import saml2
+from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -50,6 +51,7 @@ OUTSTANDING_SESSION_KEY = "preau_educonnect_outstanding"
 LOGOUT_SESSION_KEY = "preau_educonnect_logout"
 _METADATA_CACHE = "preau:educonnect:metadata"
 _REPLAY_CACHE = "preau:educonnect:assertion:"
+_SLO_RELAY_SALT = "preau.federation.educonnect.slo"
 # Time the clocks of the IdP and Préau may differ by (seconds).
 CLOCK_SKEW = 60
 
@@ -297,8 +299,10 @@ def educonnect_answer(request: HttpRequest) -> EduConnectAnswer:
     )
 
 
-def educonnect_logout_url(request: HttpRequest, logout: dict[str, str]) -> str:
-    """The IdP's SLO address with a signed LogoutRequest for the session opened there."""
+def educonnect_logout_url(request: HttpRequest, logout: dict[str, str], then: str = "") -> str:
+    """The IdP's SLO address with a signed LogoutRequest for the session opened there; its
+    RelayState, signed, carries ``then``: where to land once the IdP answers
+    (:func:`logout_return_to`)."""
     client, idp = _client(request)
     name_id = saml2.saml.name_id_from_string(logout.get("name_id", ""))
     destinations = client.metadata.single_logout_service(idp, saml2.BINDING_HTTP_REDIRECT, "idpsso")
@@ -316,7 +320,9 @@ def educonnect_logout_url(request: HttpRequest, logout: dict[str, str]) -> str:
         saml2.BINDING_HTTP_REDIRECT,
         str(logout_request),
         destination,
-        relay_state=secrets.token_urlsafe(16),
+        relay_state=signing.dumps(
+            {"n": secrets.token_urlsafe(16), "then": then}, salt=_SLO_RELAY_SALT
+        ),
         sign=True,
         sigalg=SIG_RSA_SHA256,
     )
@@ -375,6 +381,16 @@ class _NotOurs(FederationError):  # noqa: N818 - a FederationError with where to
 
 def _same_name_id(a: NameID | None, b: NameID) -> bool:
     return a is not None and (a.text, a.format) == (b.text, b.format)
+
+
+def logout_return_to(relay_state: str) -> str:
+    """Where the sign-out whose LogoutRequest carried ``relay_state`` wanted to land ('': the
+    sign-in page, also for a RelayState Préau did not sign in the last 15 minutes)."""
+    try:
+        value = signing.loads(relay_state, salt=_SLO_RELAY_SALT, max_age=15 * 60)
+    except signing.BadSignature:
+        return ""
+    return str(value.get("then") or "") if isinstance(value, dict) else ""
 
 
 def logout_response_ok(request: HttpRequest) -> bool:

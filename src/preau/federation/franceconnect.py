@@ -205,19 +205,24 @@ def _userinfo(client: DjangoOAuth2App, token: dict[str, Any]) -> dict[str, Any]:
         raise FederationError("token", detail=type(exc).__name__) from exc
 
 
-def franceconnect_logout_url(*, id_token: str, post_logout_redirect_uri: str) -> str:
+def franceconnect_logout_url(
+    *, id_token: str, post_logout_redirect_uri: str, then: str = ""
+) -> str:
     """The provider's end-session address for this ID token; its ``state`` is signed, as the
-    session it would be kept in ends now (checked by :func:`franceconnect_logout_state_ok`)."""
-    state = signing.dumps(secrets.token_urlsafe(16), salt=_LOGOUT_SALT)
+    session it would be kept in ends now, and carries ``then``, where to land afterwards (read
+    back by :func:`franceconnect_logout_return_to`)."""
+    state = signing.dumps({"n": secrets.token_urlsafe(16), "then": then}, salt=_LOGOUT_SALT)
     result = _client().create_logout_url(
         post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token, state=state
     )
     return str(result["url"])
 
 
-def franceconnect_logout_state_ok(state: str) -> bool:
+def franceconnect_logout_return_to(state: str) -> str | None:
+    """Where the sign-out that sent ``state`` wanted to land ('' : the sign-in page), or None
+    when the state is not one Préau signed in the last 15 minutes."""
     try:
-        signing.loads(state, salt=_LOGOUT_SALT, max_age=15 * 60)
+        value = signing.loads(state, salt=_LOGOUT_SALT, max_age=15 * 60)
     except signing.BadSignature:
-        return False
-    return True
+        return None
+    return str(value.get("then") or "") if isinstance(value, dict) else ""

@@ -26,7 +26,7 @@ from preau.federation.franceconnect import (
 )
 from preau.federation.models import FederatedIdentity
 from preau.federation.services import SIGNED_IN_SESSION_KEY
-from preau.signin.services import signout_continue_set
+from preau.signin.services import signout_continue_set, signout_return
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ def signout_at_provider(sender: Any, request: Any, user: Any, **kwargs: Any) -> 
             post_logout_redirect_uri=request.build_absolute_uri(
                 reverse("federation:franceconnect_logout_return")
             ),
+            then=signout_return(request),
         )
     except (FederationError, RuntimeError):
         log.warning("FranceConnect end-session endpoint unknown: signed out of Préau only")
@@ -72,7 +73,7 @@ def signout_at_educonnect(sender: Any, request: Any, user: Any, **kwargs: Any) -
     ):
         return
     try:
-        url = educonnect_logout_url(request, logout)
+        url = educonnect_logout_url(request, logout, then=signout_return(request))
     except Exception as exc:  # noqa: BLE001 - the person is signed out of Préau anyway
         log.warning(
             "EduConnect single logout not sent (%s): signed out of Préau only", type(exc).__name__

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from preau.federation import views, views_educonnect
+from preau.federation import views, views_educonnect, views_sms_proof
 
 app_name = "federation"
 
@@ -19,6 +19,14 @@ urlpatterns = [
     path("saml/slo/", views_educonnect.educonnect_slo, name="educonnect_slo"),
     path("educonnect/connexion", views_educonnect.educonnect_start, name="educonnect_start"),
     path("educonnect/lier", views_educonnect.educonnect_link, name="educonnect_link"),
+    # A parent's proof by SMS code and children's birth dates (either provider).
+    path("<str:provider>/lier/sms", views_sms_proof.sms_proof_start, name="sms_proof"),
+    path("<str:provider>/lier/sms/code", views_sms_proof.sms_proof_code, name="sms_proof_code"),
+    path(
+        "<str:provider>/lier/sms/enfants",
+        views_sms_proof.sms_proof_children,
+        name="sms_proof_children",
+    ),
     path("mon-compte/identites", views.identities, name="identities"),
     path("mon-compte/identites/<int:pk>/retirer", views.identity_unlink, name="identity_unlink"),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from preau.activation.middleware import required_actions_exempt
+from preau.conf import preau_setting
 from preau.directory.models import Account
 from preau.federation import services
 from preau.federation.educonnect import educonnect_configured
@@ -24,10 +25,11 @@ from preau.federation.franceconnect import (
     franceconnect_answer,
     franceconnect_authorize,
     franceconnect_configured,
-    franceconnect_logout_state_ok,
+    franceconnect_logout_return_to,
 )
 from preau.federation.models import FederatedIdentity
 from preau.federation.selectors import identities_of, identity_find
+from preau.federation.sms_proof import sms_proof_names_set
 from preau.redirects import safe_next
 from preau.signin.forms import SigninForm
 from preau.signin.messages import signin_failure_message
@@ -72,13 +74,16 @@ def franceconnect_callback(request: HttpRequest) -> HttpResponse:
         return error_page(request, exc.reason)
     identity = identity_find(provider=PROVIDER, subject=answer.subject)
     if identity is None:
-        names = (answer.claims.get("given_name"), answer.claims.get("family_name"))
+        first, last = (str(answer.claims.get(c) or "") for c in ("given_name", "family_name"))
         services.pending_set(
             request=request,
             provider=PROVIDER,
             subject=answer.subject,
             id_token=answer.id_token,
-            name=" ".join(str(n) for n in names if n),
+            name=" ".join(n for n in (first, last) if n),
+        )
+        sms_proof_names_set(
+            request=request, subject=answer.subject, first_name=first, last_name=last
         )
         return redirect("federation:franceconnect_link")
     services.pending_clear(request)
@@ -111,6 +116,10 @@ def proof_page(request: HttpRequest, *, provider_name: str) -> HttpResponse:
         "error_help": "",
         "name": pending.get("name", ""),
         "provider_name": provider_name,
+        # The third way, for a parent: an SMS code and the children's birth dates (the SMS
+        # sign-up's journey: off with it).
+        "sms_proof": bool(preau_setting("SIGNUP_ENABLED")),
+        "provider": pending.get("provider", ""),
     }
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -155,25 +164,28 @@ def _link(
     services.signed_in_remember(
         request=request, provider=pending["provider"], id_token=pending["id_token"]
     )
-    messages.success(
-        request,
-        _(
-            "Votre identité %(provider)s est maintenant liée à votre compte %(login)s. La "
-            "prochaine fois, %(provider)s suffira."
-        )
-        % {"login": account.login, "provider": provider_name},
-    )
+    messages.success(request, linked_message(account, provider_name))
     return redirect(next_url)
+
+
+def linked_message(account: Account, provider_name: str) -> str:
+    """What the person reads once the identity is linked (after any of the proofs)."""
+    return _(
+        "Votre identité %(provider)s est maintenant liée à votre compte %(login)s. La "
+        "prochaine fois, %(provider)s suffira."
+    ) % {"login": account.login, "provider": provider_name}
 
 
 @required_actions_exempt
 @never_cache
 @require_GET
 def franceconnect_logout_return(request: HttpRequest) -> HttpResponse:
-    """Back from the provider's end-session endpoint: the sign-in page ("Vous êtes déconnecté"
-    was said by the sign-out). A state that is not ours changes nothing."""
-    franceconnect_logout_state_ok(request.GET.get("state", ""))
-    return redirect("signin:login")
+    """Back from the provider's end-session endpoint: where the sign-out asked to land (a CAS
+    service of ``/cas/logout?service=``, carried in the signed state), else the sign-in page
+    ("Vous êtes déconnecté" was said by the sign-out). A state that is not ours changes
+    nothing."""
+    then = franceconnect_logout_return_to(request.GET.get("state", ""))
+    return redirect(then or "signin:login")
 
 
 def _account(request: HttpRequest) -> Account:

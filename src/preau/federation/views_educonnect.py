@@ -23,6 +23,7 @@ from preau.federation.educonnect import (
     educonnect_configured,
     educonnect_logout_request,
     logout_response_ok,
+    logout_return_to,
     sp_metadata,
 )
 from preau.federation.educonnect_match import educonnect_account_proven
@@ -154,8 +155,10 @@ def educonnect_link(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def educonnect_slo(request: HttpRequest) -> HttpResponse:
-    """Single logout: the IdP's LogoutResponse after Préau's request (back to the sign-in
-    page), or the IdP's own LogoutRequest (this session ends, the IdP gets its answer)."""
+    """Single logout: the IdP's LogoutResponse after Préau's request (back where the sign-out
+    asked, carried in the signed RelayState: a CAS service of ``/cas/logout?service=``, else
+    the sign-in page), or the IdP's own LogoutRequest (this session ends, the IdP gets its
+    answer)."""
     _configured()
     if "SAMLRequest" in request.GET:
         logout = request.session.get(LOGOUT_SESSION_KEY)
@@ -172,5 +175,7 @@ def educonnect_slo(request: HttpRequest) -> HttpResponse:
         request.session.pop(services.SIGNED_IN_SESSION_KEY, None)  # no LogoutRequest back
         signout(request=request)
         return redirect(location)
-    logout_response_ok(request)
-    return redirect("signin:login")
+    then = (
+        logout_return_to(request.GET.get("RelayState", "")) if logout_response_ok(request) else ""
+    )
+    return redirect(then or "signin:login")

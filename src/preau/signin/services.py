@@ -189,6 +189,21 @@ def signout_continue(request: HttpRequest) -> str:
     return str(getattr(request, SIGNOUT_CONTINUE_ATTR, "") or "")
 
 
+# Set on the request before :func:`signout` by a sign-out that has somewhere to go afterwards
+# (CAS's ``/cas/logout?service=``, already checked against the registry): a provider's
+# end-session round trip carries it, signed, and comes back there.
+SIGNOUT_RETURN_ATTR = "preau_signout_return"
+
+
+def signout_return_set(*, request: HttpRequest, url: str) -> None:
+    setattr(request, SIGNOUT_RETURN_ATTR, url)
+
+
+def signout_return(request: HttpRequest) -> str:
+    """Where to land once the provider has ended its session too ('' : the sign-in page)."""
+    return str(getattr(request, SIGNOUT_RETURN_ATTR, "") or "")
+
+
 def signout(*, request: HttpRequest) -> None:
     """Close the session (flushed: a new key, no data) and record it."""
     account = request.user if request.user.is_authenticated else None

@@ -36,7 +36,13 @@ from preau.portal.registry import RegisteredService, registry_match
 from preau.signin.csrf import signin_csrf_protect
 from preau.signin.forms import SigninForm
 from preau.signin.messages import signin_failure_message
-from preau.signin.services import Outcome, signin_attempt, signout
+from preau.signin.services import (
+    Outcome,
+    signin_attempt,
+    signout,
+    signout_continue,
+    signout_return_set,
+)
 from preau.signin.throttle import wait_message
 from preau.sso.cas import responses, tickets
 from preau.sso.cas.errors import CasError, Code
@@ -296,11 +302,18 @@ def login_view(request: HttpRequest) -> HttpResponse:  # noqa: PLR0911 - §2.1�
 @require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
     """§2.3: end the SSO session (single logout follows), then go to ``service`` only if it is
-    a registered service's address. The CAS 2.0 ``url`` is honoured on the same condition."""
-    if request.user.is_authenticated:
-        signout(request=request)
+    a registered service's address. The CAS 2.0 ``url`` is honoured on the same condition. A
+    session opened through a federation ends at the provider first, then comes back."""
     target = (request.GET.get("service") or request.GET.get("url") or "").strip()
-    if target and registry_match(target) is not None:
+    allowed = bool(target) and registry_match(target) is not None
+    if request.user.is_authenticated:
+        signout_return_set(request=request, url=target if allowed else "")
+        signout(request=request)
+        # Signed in through a federation: its provider ends its own session too, then sends
+        # back to the service (carried signed through the round trip) or the sign-in page.
+        if provider_end := signout_continue(request):
+            return HttpResponseRedirect(provider_end)
+    if allowed:
         return HttpResponseRedirect(target)
     return render(request, "cas/logged_out.html", {"refused": bool(target)})
 
