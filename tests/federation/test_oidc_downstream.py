@@ -21,7 +21,7 @@ from tests.oidc.conftest import (  # noqa: F401 - fixtures
     RegisteredClient,
     _oidc_test_settings,
     active_account,
-    rp,
+    register_client,
 )
 from tests.oidc.test_claims import id_token_claims, tokens, userinfo
 
@@ -30,6 +30,11 @@ pytestmark = pytest.mark.django_db
 SCOPES = "openid profile email ent children"
 # What differs from one sign-in to the next by nature.
 _PER_SIGNIN = {"auth_time", "iat", "exp", "at_hash", "jti", "nonce", "amr", "acr"}
+
+
+@pytest.fixture
+def rp(db: Any) -> RegisteredClient:
+    return register_client()
 
 
 @pytest.fixture
@@ -66,9 +71,9 @@ def marie(school: Establishment, lea: Account) -> Account:
     return account
 
 
-def released(http: Client, rp: RegisteredClient) -> tuple[dict[str, Any], dict[str, Any]]:
+def released(http: Client, service: RegisteredClient) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the service learns: the ID token's claims (but the per-sign-in ones) and userinfo."""
-    token = tokens(http, rp, SCOPES)
+    token = tokens(http, service, SCOPES)
     claims = id_token_claims(token["id_token"])
     return {k: v for k, v in claims.items() if k not in _PER_SIGNIN}, userinfo(
         token["access_token"]
