@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 
-from preau.directory.models import Account
+from preau.directory.models import Account, Guardianship
 from preau.federation.educonnect import educonnect_start_url
 from preau.federation.franceconnect import franceconnect_start_url
 from preau.federation.models import FederatedIdentity
@@ -49,3 +49,30 @@ def signin_again_links(account: Account, next_url: str) -> list[SigninAgain]:
             name = str(FederatedIdentity.Provider(provider).label)
             links.append(SigninAgain(provider, name, f"{start}?{urlencode({'next': next_url})}"))
     return links
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    """One account a parent may choose at EduConnect's chooser: its identifier and children."""
+
+    account: Account
+    children: list[str]  # "Léa (Collège Victor-Hugo)"
+
+
+def account_choices(account_ids: list[int]) -> list[AccountChoice]:
+    """The accounts of ``account_ids`` with their current children, in login order."""
+    links = (
+        Guardianship.objects.current()
+        .filter(guardian_id__in=account_ids)
+        .select_related("student", "establishment")
+        .order_by("student__first_name", "pk")
+    )
+    children: dict[int, list[str]] = {}
+    for link in links:
+        children.setdefault(link.guardian_id, []).append(
+            f"{link.student.first_name} ({link.establishment.name})"
+        )
+    return [
+        AccountChoice(account, children.get(account.pk, []))
+        for account in Account.objects.filter(pk__in=account_ids).order_by("login")
+    ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("saml/slo/", views_educonnect.educonnect_slo, name="educonnect_slo"),
     path("educonnect/connexion", views_educonnect.educonnect_start, name="educonnect_start"),
     path("educonnect/lier", views_educonnect.educonnect_link, name="educonnect_link"),
+    path("educonnect/choix", views_educonnect.educonnect_choose, name="educonnect_choose"),
     # A parent's proof by SMS code and children's birth dates (either provider).
     path("<str:provider>/lier/sms", views_sms_proof.sms_proof_start, name="sms_proof"),
     path("<str:provider>/lier/sms/code", views_sms_proof.sms_proof_code, name="sms_proof_code"),

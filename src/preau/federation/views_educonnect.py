@@ -26,10 +26,13 @@ from preau.federation.educonnect import (
     logout_return_to,
     sp_metadata,
 )
-from preau.federation.educonnect_match import educonnect_account_proven
+from preau.federation.educonnect_match import (
+    educonnect_account_proven,
+    educonnect_accounts_to_choose,
+)
 from preau.federation.errors import error_page
 from preau.federation.franceconnect import FederationError
-from preau.federation.selectors import identity_find
+from preau.federation.selectors import account_choices, identity_find
 from preau.federation.views import NEXT_SESSION_KEY, proof_page
 from preau.redirects import safe_next
 from preau.signin.services import signout
@@ -37,6 +40,8 @@ from preau.signin.services import signout
 # The ACS's re-post from Préau's own page (below): the session cookie (SameSite=Lax) is not
 # sent with the IdP's cross-site POST.
 _CONTINUED = "preau_continued"
+# The accounts an EduConnect parent may choose between (ids), beside the pending identity.
+_CHOICES = "preau_educonnect_choices"
 
 
 def _configured() -> None:
@@ -102,19 +107,32 @@ def educonnect_acs(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     account = educonnect_account_proven(answer)
     if account is None:
-        services.pending_set(
-            request=request,
-            provider=PROVIDER,
-            subject=answer.subject,
-            id_token="",
-            name=f"{answer.first_name} {answer.last_name}".strip(),
-        )
-        return redirect("federation:educonnect_link")
-    return _linked(request, answer, account, next_url)
+        return _unproven(request, answer)
+    reason = _("votre INE") if answer.is_pupil else _("les INE de vos enfants")
+    return _linked(request, answer.subject, account, next_url, reason)
+
+
+def _unproven(request: HttpRequest, answer: EduConnectAnswer) -> HttpResponse:
+    """The school's data does not prove one account: the chooser when it proves several of a
+    parent's records, else the proof page. The identity waits in the session meanwhile."""
+    services.pending_set(
+        request=request,
+        provider=PROVIDER,
+        subject=answer.subject,
+        id_token="",
+        name=f"{answer.first_name} {answer.last_name}".strip(),
+    )
+    choices = educonnect_accounts_to_choose(answer)
+    if choices:
+        # Bound to this identity: another answer in this browser never reuses the choice.
+        request.session[_CHOICES] = {"subject": answer.subject, "ids": [a.pk for a in choices]}
+        return redirect("federation:educonnect_choose")
+    request.session.pop(_CHOICES, None)
+    return redirect("federation:educonnect_link")
 
 
 def _linked(
-    request: HttpRequest, answer: EduConnectAnswer, account: Account, next_url: str
+    request: HttpRequest, subject: str, account: Account, next_url: str, reason: str
 ) -> HttpResponse:
     try:
         identity = services.identity_link(
@@ -122,14 +140,14 @@ def _linked(
             actor=account,
             account=account,
             provider=PROVIDER,
-            subject=answer.subject,
+            subject=subject,
         )
     except services.IdentityTakenError:
         return error_page(request, "taken", provider="EduConnect")
     services.pending_clear(request)
+    request.session.pop(_CHOICES, None)
     if not services.identity_signin(request=request, identity=identity, id_token=""):
         return error_page(request, "account_unavailable", provider="EduConnect")
-    reason = _("votre INE") if answer.is_pupil else _("les INE de vos enfants")
     messages.success(
         request,
         _(
@@ -139,6 +157,52 @@ def _linked(
         % {"reason": reason, "login": account.login},
     )
     return redirect(next_url)
+
+
+@required_actions_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def educonnect_choose(request: HttpRequest) -> HttpResponse:
+    """A parent known by several schools, each with its own record, all proved by the
+    children EduConnect gives: the person chooses the account to link (the others can be
+    merged into it afterwards, in Mon compte)."""
+    _configured()
+    pending = services.pending_get(request)
+    offered = request.session.get(_CHOICES)
+    if (
+        pending is None
+        or pending.get("provider") != PROVIDER
+        or not isinstance(offered, dict)
+        or offered.get("subject") != pending.get("subject")
+    ):
+        return error_page(request, "expired", provider="EduConnect")
+    choices = account_choices([int(pk) for pk in offered.get("ids", [])])
+    if request.method == "POST":
+        picked = next(
+            (c for c in choices if str(c.account.pk) == request.POST.get("account")), None
+        )
+        if picked is not None:
+            next_url = request.session.get(NEXT_SESSION_KEY) or "/"
+            others = [c.account.login for c in choices if c is not picked]
+            response = _linked(
+                request, pending["subject"], picked.account, next_url, _("les INE de vos enfants")
+            )
+            if request.user.is_authenticated:
+                messages.info(
+                    request,
+                    _(
+                        "Vos autres comptes de parent (%(logins)s) restent séparés : pour n'en "
+                        "garder qu'un, utilisez « Fusion de comptes » dans Mon compte."
+                    )
+                    % {"logins": ", ".join(others)},
+                )
+            return response
+    return render(
+        request,
+        "federation/educonnect_choose.html",
+        {"choices": choices, "name": pending.get("name", ""), "error": request.method == "POST"},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @required_actions_exempt
