@@ -81,6 +81,10 @@ DEFAULTS: dict[str, Any] = {
         "ACCESS_SECONDS": 10 * 60,
         "REFRESH_SECONDS": 90 * 24 * 3600,  # unused that long, the device must pair again
         "WEB_LINK_SECONDS": 60,  # the one-time web sign-in link into a CAS service
+        # Each device may make this many requests with its access token per window of this
+        # many seconds; past that it is answered 429 with Retry-After until the next window.
+        "DEVICE_REQUESTS": 120,
+        "DEVICE_WINDOW_SECONDS": 60,
     },
     # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
     # preau.signin.middleware. Empty: REMOTE_ADDR is the client.

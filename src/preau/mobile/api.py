@@ -3,7 +3,8 @@
 Bearer tokens only: the session cookie is never read here (the authentication is
 :class:`DeviceBearer`, and nothing reads ``request.user``), so no CSRF check applies. Every
 refusal is ``{"error": code, "message": French}`` (:mod:`preau.mobile.errors`); wrong secrets
-count against the client address (``mobile.failure.address``, :mod:`preau.signin.throttle`).
+count against the client address (``mobile.failure.address``, :mod:`preau.signin.throttle`);
+each device has a request budget (:mod:`preau.mobile.rate`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from preau.directory.selectors import (
     memberships_current,
 )
 from preau.mobile import schemas, services
-from preau.mobile.errors import MobileError
+from preau.mobile.errors import MobileError, device_rate_message
 from preau.mobile.models import Device, PairingGrant
+from preau.mobile.rate import device_rate_spend
 from preau.mobile.selectors import device_by_access_token
 from preau.notify.preferences import notification_preferences_of
 from preau.portal.selectors import tiles_for
@@ -75,25 +77,32 @@ class DeviceBearer(HttpBearer):
             return None
         if not services.account_usable(device.account):
             raise MobileError("account_unavailable")
+        wait = device_rate_spend(device.pk)
+        if wait > 0:
+            message = device_rate_message(wait)
+            raise MobileError("too_many_requests", retry_after=wait, message=message)
         services.device_touch(device)
         return device
 
 
 def _error(request: HttpRequest, code: str, retry_after: int = 0) -> HttpResponse:
-    error = MobileError(code, retry_after=retry_after)
+    return _answer(request, MobileError(code, retry_after=retry_after))
+
+
+def _answer(request: HttpRequest, error: MobileError) -> HttpResponse:
     response = api.create_response(
-        request, {"error": code, "message": error.message}, status=error.status
+        request, {"error": error.code, "message": error.message}, status=error.status
     )
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    if code == "unauthorized":
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
+    if error.code == "unauthorized":
         response["WWW-Authenticate"] = "Bearer"
     return response
 
 
 @api.exception_handler(MobileError)
 def _mobile_error(request: HttpRequest, exc: MobileError) -> HttpResponse:
-    return _error(request, exc.code, exc.retry_after)
+    return _answer(request, exc)
 
 
 @api.exception_handler(ValidationError)

@@ -5,6 +5,7 @@ Codes are part of the API (docs/mobile.md); messages are for people and may chan
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 MESSAGES = {
     "invalid_request": (400, _("La requête est mal formée : vérifiez les champs envoyés.")),
@@ -47,13 +48,23 @@ MESSAGES = {
 }
 
 
+def device_rate_message(seconds: int) -> str:
+    """``too_many_requests`` for a device past its request budget (preau.mobile.rate)."""
+    return ngettext(
+        "Trop de requêtes depuis cet appareil\u00a0: réessayez dans %(count)d seconde.",
+        "Trop de requêtes depuis cet appareil\u00a0: réessayez dans %(count)d secondes.",
+        seconds,
+    ) % {"count": seconds}
+
+
 class MobileError(Exception):
     """A refusal with its code (a key of :data:`MESSAGES`) and an optional wait (429)."""
 
-    def __init__(self, code: str, *, retry_after: int = 0) -> None:
+    def __init__(self, code: str, *, retry_after: int = 0, message: str = "") -> None:
         super().__init__(code)
         self.code = code
         self.retry_after = retry_after
+        self._message = message
 
     @property
     def status(self) -> int:
@@ -61,4 +72,4 @@ class MobileError(Exception):
 
     @property
     def message(self) -> str:
-        return str(MESSAGES[self.code][1])
+        return self._message or str(MESSAGES[self.code][1])

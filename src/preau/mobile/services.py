@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from preau.audit.services import audit_record
-from preau.conf import preau_setting
+from preau.conf import DEFAULTS, preau_setting
 from preau.directory.models import Account
 from preau.mobile import tokens
 from preau.mobile.errors import MobileError
@@ -26,7 +26,9 @@ from preau.portal.registry import registry_match
 
 
 def mobile_setting(name: str) -> int:
-    return int(preau_setting("MOBILE")[name])
+    """``PREAU["MOBILE"][name]``, else its default (a deployment may set only some keys)."""
+    configured = preau_setting("MOBILE")
+    return int(configured[name] if name in configured else DEFAULTS["MOBILE"][name])
 
 
 def account_usable(account: Account) -> bool:
