@@ -85,6 +85,11 @@ DEFAULTS: dict[str, Any] = {
         # many seconds; past that it is answered 429 with Retry-After until the next window.
         "DEVICE_REQUESTS": 120,
         "DEVICE_WINDOW_SECONDS": 60,
+        # `preau lifecycle` deletes used or expired grants, web links and tokens at once, but
+        # keeps a rotated refresh token this many days after its use (presented again, it
+        # revokes the device: a copy exists), and a revoked device's row this many days.
+        "ROTATED_REFRESH_DAYS": 30,
+        "REVOKED_DEVICE_DAYS": 90,
     },
     # Reverse proxies whose X-Forwarded-For is believed (addresses, networks, "unix"); see
     # preau.signin.middleware. Empty: REMOTE_ADDR is the client.

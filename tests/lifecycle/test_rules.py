@@ -112,7 +112,7 @@ def test_second_run_does_nothing(establishment: Establishment) -> None:
     second = run_at(later + timedelta(hours=1))
 
     assert [r.count for r in first[:2]] == [2, 2]
-    assert [r.count for r in second] == [0, 0, 0, 0, 0, 0]
+    assert [r.count for r in second] == [0, 0, 0, 0, 0, 0, 0]
     assert AuditEvent.objects.count() == events
 
 

@@ -237,6 +237,7 @@ def lifecycle_run(
         expired_tokens_purge(dry_run=dry_run),
         merge_aliases_retire_past(dry_run=dry_run),
         signups_purge_old(dry_run=dry_run),
+        mobile_purge_old(dry_run=dry_run, batch_size=batch_size),
     ]
 
 
@@ -252,4 +253,22 @@ def signups_purge_old(*, dry_run: bool = False) -> RuleResult:
     """Parents' sign-ups by SMS older than ``SIGNUP_RETENTION_DAYS`` (docs/signup.md)."""
     result = RuleResult()
     result.count = signups_purge(dry_run=dry_run)
+    return result
+
+
+def mobile_purge_old(*, dry_run: bool = False, batch_size: int | None = None) -> RuleResult:
+    """The mobile app's dead rows: used or expired pairing codes, QR + PIN tokens and web
+    links, expired tokens and those of revoked devices, refresh tokens rotated more than
+    ``ROTATED_REFRESH_DAYS`` ago, devices revoked more than ``REVOKED_DEVICE_DAYS`` ago
+    (docs/mobile.md). The mobile app offers the purge through its AppConfig: lifecycle and
+    mobile are sibling apps that do not import each other."""
+    from django.apps import apps
+
+    result = RuleResult()
+    if apps.is_installed("preau.mobile"):
+        size = batch_size or int(preau_setting("LIFECYCLE_BATCH_SIZE"))
+        purged = apps.get_app_config("mobile").lifecycle_purge(  # type: ignore[attr-defined]
+            batch_size=size, dry_run=dry_run
+        )
+        result.count = int(purged.total)
     return result

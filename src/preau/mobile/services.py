@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -338,3 +339,60 @@ def preferences_update(
             ip=ip,
             data={"device": device.pk, "preferences": wanted},
         )
+
+
+@dataclass(frozen=True)
+class MobilePurge:
+    """What :func:`mobile_rows_purge` deleted (or, in a dry run, would delete)."""
+
+    grants: int = 0
+    web_links: int = 0
+    tokens: int = 0
+    devices: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.grants + self.web_links + self.tokens + self.devices
+
+
+def _delete_in_batches(queryset: QuerySet[Any], *, batch_size: int, dry_run: bool) -> int:
+    if dry_run:
+        return queryset.count()
+    deleted = 0
+    while True:
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
+
+
+def mobile_rows_purge(*, batch_size: int = 1000, dry_run: bool = False) -> MobilePurge:
+    """Delete what no longer opens anything (``preau lifecycle``, docs/mobile.md):
+
+    * pairing grants (codes, QR + PIN tokens) and web links used or expired;
+    * tokens expired, or of a revoked device, and rotated refresh tokens ``ROTATED_REFRESH_DAYS``
+      after their use (until then a copy presented again is recognised and revokes the device);
+    * devices revoked more than ``REVOKED_DEVICE_DAYS`` ago (name, platform, dates).
+
+    Children first, so that deleting a device cascades to nothing and a dry run counts exactly
+    what a run deletes. Each batch is one statement; the audit trail already holds the story."""
+    now = timezone.now()
+    rotated_before = now - timedelta(days=mobile_setting("ROTATED_REFRESH_DAYS"))
+    revoked_before = now - timedelta(days=mobile_setting("REVOKED_DEVICE_DAYS"))
+    dead = Q(used_at__isnull=False) | Q(expires_at__lte=now)
+    tokens = (
+        Q(expires_at__lte=now)
+        | Q(device__revoked_at__isnull=False)
+        | Q(kind=DeviceToken.Kind.REFRESH, used_at__lte=rotated_before)
+    )
+    old_devices = Device.objects.filter(revoked_at__lte=revoked_before)
+
+    def purge(queryset: QuerySet[Any]) -> int:
+        return _delete_in_batches(queryset, batch_size=batch_size, dry_run=dry_run)
+
+    return MobilePurge(
+        grants=purge(PairingGrant.objects.filter(dead)),
+        web_links=purge(WebLink.objects.filter(dead | Q(device__revoked_at__isnull=False))),
+        tokens=purge(DeviceToken.objects.filter(tokens)),
+        devices=purge(old_devices),
+    )

@@ -17,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "Applique les règles de cycle de vie : désactive les comptes dont la date limite "
         "d'activation est passée, supprime les comptes jamais activés trop anciens, purge "
-        "les messages envoyés anciens, retire les identifiants des comptes fusionnés."
+        "les messages envoyés anciens, retire les identifiants des comptes fusionnés, "
+        "efface les inscriptions par SMS anciennes et les jetons morts de l'application mobile."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         batch_size: int | None = options["batch_size"]
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size doit être un entier positif.")
-        deactivated, deleted, purged, expired, aliases, signups = lifecycle_run(
+        deactivated, deleted, purged, expired, aliases, signups, mobile = lifecycle_run(
             dry_run=dry_run, batch_size=batch_size
         )
         days = preau_setting("DELETE_UNACTIVATED_DAYS")
@@ -64,6 +65,11 @@ class Command(BaseCommand):
                     f"Inscriptions par SMS qui seraient effacées (plus de {signup_days} jours)",
                     signups,
                 ),
+                (
+                    "Codes, jetons et appareils retirés de l'application mobile qui seraient "
+                    "effacés",
+                    mobile,
+                ),
             ]
         else:
             lines = [
@@ -73,6 +79,7 @@ class Command(BaseCommand):
                 ("Sessions et jetons OpenID Connect expirés supprimés", expired),
                 ("Identifiants de comptes fusionnés retirés (fin de l'année scolaire)", aliases),
                 (f"Inscriptions par SMS effacées (plus de {signup_days} jours)", signups),
+                ("Codes, jetons et appareils retirés de l'application mobile effacés", mobile),
             ]
         for label, result in lines:
             self.stdout.write(f"{label} : {result.count}")
