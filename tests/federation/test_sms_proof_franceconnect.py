@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from preau.activation.models import ActivationJourney, SignUp
@@ -33,6 +36,7 @@ from tests.federation.op import OTHER, PARENT, TestFranceConnect
 from tests.federation.sms_proof_helpers import (
     IMMEDIATE,
     MOBILE,
+    TYPED_MOBILE,
     ask,
     dates,
     deactivate,
@@ -211,6 +215,32 @@ def test_no_match_or_several_get_the_same_answer_and_nothing(  # noqa: PLR0917 -
     assert "Votre identité FranceConnect n'a pas été liée" in text(exhausted)
     nothing_linked(marie)
     assert SESSION_KEY not in client.session
+
+
+def _shape(sql: str) -> str:
+    """A statement without its values (nor the savepoints' running names)."""
+    return re.sub(r"'[^']*'|\b\d+\b|\"s\d+_x\d+\"", "?", sql)
+
+
+def test_the_request_runs_the_same_sql_whoever_it_names(
+    fc: TestFranceConnect, marie: Account, settings: Any
+) -> None:
+    """The page's work does not depend on the guardian: the task looks them up later."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    shapes = []
+    for mobile in (TYPED_MOBILE, "06 98 76 54 32"):
+        client = Client()
+        at_proof_page(fc, client)
+        client.get("/franceconnect/lier/sms")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/franceconnect/lier/sms",
+                {"last_name": "Martin", "first_name": "Marie", "mobile": mobile},
+            )
+        assert response.status_code == 302
+        shapes.append([_shape(q["sql"]) for q in queries.captured_queries])
+    assert shapes[0] == shapes[1]
+    assert not any("directory_account" in sql for sql in shapes[0])
 
 
 def test_a_deactivated_guardian_gets_no_code(
