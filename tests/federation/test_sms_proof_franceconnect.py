@@ -316,6 +316,35 @@ def test_wrong_birth_dates_three_times_stop_and_name_the_schools(
     no_secret_in_audit()
 
 
+def test_a_code_typed_too_late_asks_to_start_again(
+    client: Client, fc: TestFranceConnect, sms_gateway: SmsGateway, run: Any, marie: Account
+) -> None:
+    at_proof_page(fc, client)
+    ask(run, client, FC, "Martin", "Marie")
+    code = sms_gateway.code_sent_to(MOBILE)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        late = send_code(client, FC, code)
+    assert late.status_code == 410
+    assert "Recommencez la preuve de votre compte" in text(late)
+    assert 'href="/franceconnect/lier"' in text(late)
+    nothing_linked(marie)
+
+
+def test_a_child_without_a_birth_date_on_record_stops_the_proof(
+    client: Client, fc: TestFranceConnect, sms_gateway: SmsGateway, run: Any, marie: Account
+) -> None:
+    Account.objects.filter(guardianships__guardian=marie, first_name="Tom").update(birth_date=None)
+    at_proof_page(fc, client)
+    ask(run, client, FC, "Martin", "Marie")
+    response = send_code(client, FC, sms_gateway.code_sent_to(MOBILE))
+    stopped = client.get(response["Location"])
+    assert stopped.status_code == 403
+    assert "n'a pas enregistré la date de naissance de chacun de vos enfants" in text(stopped)
+    assert "École Jules-Ferry" in text(stopped)
+    nothing_linked(marie)
+    assert the_proof().end_reason == SignUp.EndReason.NO_BIRTH_DATE
+
+
 def test_requests_are_throttled_per_number(
     client: Client, fc: TestFranceConnect, sms_gateway: SmsGateway, run: Any, marie: Account
 ) -> None:
