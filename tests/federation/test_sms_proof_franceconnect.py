@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from preau.activation.models import ActivationJourney, SignUp
+from preau.activation.services import charter_version_create, charter_version_publish
 from preau.activation.signup import StepOutcome, handle_new, signup_submit
 from preau.audit.models import AuditEvent
 from preau.directory.activation_codes import activation_code_digest, activation_code_matches
@@ -30,6 +31,7 @@ from preau.federation.models import FederatedIdentity
 from preau.federation.services import PENDING_SESSION_KEY, SIGNED_IN_SESSION_KEY
 from preau.federation.sms_proof import LinkOutcome, sms_proof_link
 from preau.signin.services import AUTH_METHOD_SESSION_KEY
+from tests.activation.conftest import follow, post
 from tests.factories import PASSWORD, account_factory
 from tests.federation.helpers import answer
 from tests.federation.op import OTHER, PARENT, TestFranceConnect
@@ -174,9 +176,21 @@ def test_a_provisioned_guardian_is_linked_then_goes_through_the_first_connection
     assert paul.mobile_verified_at is not None
     # Every child's birth date was given: the first connection does not ask one again.
     assert ActivationJourney.objects.get(account=paul).birth_date_confirmed_at is not None
-    services = client.get("/")
-    assert services.status_code == 302
-    assert services["Location"].startswith("/premiere-connexion")
+    # The first connection: the charter, not the birth date (every child's was given), the
+    # contact, and no password (a federated session); then the account is active.
+    charter_version_publish(
+        actor=None,
+        version=charter_version_create(actor=None, title="Charte de l'ENT", body="Article 1."),
+    )
+    page = follow(client, "/")
+    assert page.url == "/premiere-connexion/charte"
+    page = post(client, page.url, {"accept": "on"})
+    assert page.url == "/premiere-connexion/coordonnees", page.html[:2000]
+    page = post(client, page.url, {"email": "", "mobile": TYPED_MOBILE, "from_establishment": "on"})
+    assert page.url == "/premiere-connexion/termine", page.html[:2000]
+    paul.refresh_from_db()
+    assert paul.state == Account.State.ACTIVE and not paul.has_usable_password()
+    assert follow(client, "/").url == "/"
 
 
 # --- Nobody learns who is known ------------------------------------------------------------------
