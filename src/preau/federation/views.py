@@ -99,7 +99,8 @@ def franceconnect_callback(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def franceconnect_link(request: HttpRequest) -> HttpResponse:
     """Prove once the account this FranceConnect identity is yours: identifier and password
-    (or the letter's activation code), checked and throttled as the sign-in does."""
+    (or the letter's activation code), checked and throttled as the sign-in does; or, for a
+    parent, an SMS code and the children's birth dates (:mod:`.views_sms_proof`)."""
     _configured()
     return proof_page(request, provider_name="FranceConnect")
 
