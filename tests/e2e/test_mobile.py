@@ -1,8 +1,9 @@
 """ "Application mobile" in Chromium on a phone-sized window (issue 16): "Activer mon accès"
 shows the identifier, the code and their QR code (decoded from the screen), the three steps; the
 QR + PIN page; a client Préau did not write (plain ``requests``) trades what the page showed
-and the device appears in the list, then "Retirer cet appareil" removes it. axe-core checks
-every page; the same journey works without JavaScript.
+and the device appears in the list, then "Retirer cet appareil" removes it; the app's one-time
+web link shows "Continuer vers <service>" and only its button opens the service. axe-core
+checks every page; the same journeys work without JavaScript.
 
 axe-core runs in the contexts with JavaScript only: in a context without it, Chromium runs no
 timer, so ``axe.run`` (which schedules its work with ``setTimeout``) never settles, and
@@ -23,8 +24,10 @@ from PIL import Image
 
 from preau.directory.models import Account, Establishment, Membership
 from preau.mobile.models import Device
+from preau.mobile.services import device_pair, grant_create
 from preau.mobile.tokens import pin_decrypt
-from tests.mobile.conftest import PASSWORD, active
+from tests.mobile.conftest import PASSWORD, SERVICE, active
+from tests.sso.conftest import register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -208,3 +211,49 @@ def test_the_page_works_without_javascript(
         page.get_by_role("button", name="Retirer cet appareil : Sans JS").click()
     assert "est retiré" in page.inner_text("main")
     assert not Device.objects.filter(revoked_at__isnull=True).exists()
+
+
+def web_link(server: str, account: Account) -> str:
+    """A device of ``account`` paired, and the one-time link the app asks for (the API)."""
+    issued = grant_create(actor=account, account=account)
+    pair = device_pair(
+        kind="code",
+        identifier=issued.grant.identifier,
+        secret=issued.code,
+        name="Téléphone",
+        platform="android",
+    )
+    answer = api_post(server, "/web-link", {"service": SERVICE}, token=pair.access_token)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["url"])
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_web_link_asks_before_it_signs_in_and_opens_the_service(
+    browser: Any, server: str, axe: Any, parent: Account, javascript: bool
+) -> None:
+    register("Vie scolaire", ("prefix", SERVICE), slug="vie-scolaire", launch_url=SERVICE)
+    url = web_link(server, parent)
+    # A chat's link previewer fetches the link first: that spends nothing.
+    assert "Continuer vers Vie scolaire" in requests.get(url, timeout=10).text
+    context = browser.new_context(locale="fr-FR", java_script_enabled=javascript, **PHONE)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        assert page.inner_text("h1") == "Continuer vers Vie scolaire"
+        if javascript:
+            axe(page, "web link")
+        # Signed in, through the CAS login, to the service with its ticket. (The service is on
+        # no network here, and Playwright does not route a redirect's next hop: the browser's
+        # request to it is what the test reads.)
+        to_service = f"{SERVICE}?ticket=ST-"
+        with page.expect_request(lambda request: request.url.startswith(to_service)) as sent:
+            page.get_by_role("button", name="Continuer vers Vie scolaire").click()
+        assert sent.value.redirected_from.url.startswith(f"{server}/cas/login?service=")
+        again = context.new_page()  # the link opened again, in another tab: spent
+        again.goto(url)
+        assert again.inner_text("h1") == "Ce lien n’est plus valable"
+        if javascript:
+            axe(again, "web link spent")
+    finally:
+        context.close()

@@ -118,3 +118,14 @@ def paired(parent: Account, api: Api) -> Callable[[], dict[str, Any]]:
         return dict(answer.json())
 
     return run
+
+
+def web_link_open(browser: requests.Session, url: str) -> requests.Response:
+    """What a person does with a web link: the page (GET, which spends nothing), then its
+    "Continuer vers …" button (POST, with the page's CSRF token). The answer of the POST,
+    not followed."""
+    page = browser.get(url, allow_redirects=False, timeout=10)
+    assert page.status_code == 200, page.text
+    assert 'id="web-link-continue"' in page.text
+    token = page.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    return browser.post(url, data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=10)

@@ -19,7 +19,7 @@ from preau.directory.models import Account
 from preau.mobile.models import Device
 from preau.mobile.services import grant_create
 from preau.mobile.tokens import pin_decrypt
-from tests.mobile.conftest import SERVICE, Api
+from tests.mobile.conftest import SERVICE, Api, web_link_open
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,7 +59,7 @@ def test_the_typed_code_pairs_a_device_then_every_endpoint_answers(
     link = api.post("/web-link", access, json={"service": SERVICE})
     assert link.status_code == 200, link.text
     browser = requests.Session()
-    opened = browser.get(link.json()["url"], allow_redirects=False, timeout=10)
+    opened = web_link_open(browser, link.json()["url"])
     assert opened.status_code == 302
     target = urlsplit(opened.headers["Location"])
     assert target.path == "/cas/login"
@@ -209,7 +209,7 @@ def test_the_session_cookie_is_never_accepted(
     access = paired()["access_token"]
     browser = requests.Session()
     link = api.post("/web-link", access, json={"service": SERVICE}).json()["url"]
-    browser.get(link, allow_redirects=False, timeout=10)
+    web_link_open(browser, link)
     assert settings.SESSION_COOKIE_NAME in browser.cookies  # signed in on the site
     for method, path in (("get", "/me"), ("get", "/services"), ("post", "/logout")):
         answer = browser.request(method, api.url(path), timeout=10)

@@ -86,8 +86,9 @@ class PairingGrant(models.Model):
 
 
 class WebLink(models.Model):
-    """A one-time link from the app into a CAS service: opened in the browser, it signs the
-    person in and continues at ``/cas/login?service=…`` (a registered CAS service only)."""
+    """A one-time link from the app into a CAS service: opened in the browser, its page asks
+    "Continuer vers <service>"; the button (a POST) spends it, signs the person in and continues
+    at ``/cas/login?service=…`` (a registered CAS service only). A GET spends nothing."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="web_links")
     service = models.URLField(max_length=2000)

@@ -22,7 +22,7 @@ from preau.directory.selectors import children_exist
 from preau.mobile import services, tokens
 from preau.mobile.forms import PinForm
 from preau.mobile.qr import qr_data_url, qr_payload
-from preau.mobile.selectors import devices_of
+from preau.mobile.selectors import devices_of, web_link_target
 from preau.signin.services import signin_open
 
 
@@ -117,10 +117,17 @@ def revoke_view(request: HttpRequest, device_id: int) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def web_link_view(request: HttpRequest, token: str) -> HttpResponse:
-    """The app's one-time link: sign the person in, then the CAS login of the service (which
-    issues its ticket, after any required action)."""
+    """The app's one-time link. GET only says where it leads, with a button: link previewers
+    and mail or chat scanners fetch links with GET and must not spend it. The button's POST
+    (CSRF-checked) spends it: the person is signed in, then goes through the CAS login of the
+    service (which issues its ticket, after any required action)."""
+    if request.method == "GET":
+        target = web_link_target(token)
+        if target is None:
+            return render(request, "mobile/web_link_invalid.html", status=400)
+        return render(request, "mobile/web_link.html", {"target": target})
     link = services.web_link_consume(token=token)
     if link is None:
         return render(request, "mobile/web_link_invalid.html", status=400)
