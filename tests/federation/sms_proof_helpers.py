@@ -110,7 +110,7 @@ def prove(
     response = send_code(client, provider, gateway.code_sent_to(MOBILE))
     assert response.status_code == 302, response.content[:500]
     assert response["Location"] == f"/{provider}/lier/sms/enfants"
-    return dates(client, provider, guardian, *dates_typed)
+    return run(dates, client, provider, guardian, *dates_typed)
 
 
 def nothing_linked(guardian: Account) -> None:

@@ -49,6 +49,7 @@ from tests.federation.sms_proof_helpers import (
     the_proof,
 )
 from tests.notify.sms_gateway import SmsGateway
+from tests.notify.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
@@ -116,9 +117,17 @@ def test_the_proof_page_offers_the_sms_way_with_the_providers_names(
     assert (form["last_name"].value(), form["first_name"].value()) == ("Martin", "Marie")
 
 
-def test_an_active_guardian_proves_the_account_and_is_linked_and_signed_in(
-    client: Client, fc: TestFranceConnect, sms_gateway: SmsGateway, run: Any, marie: Account
+def test_an_active_guardian_proves_the_account_and_is_linked_and_signed_in(  # noqa: PLR0917
+    client: Client,
+    fc: TestFranceConnect,
+    sms_gateway: SmsGateway,
+    run: Any,
+    marie: Account,
+    smtp: SmtpServer,
 ) -> None:
+    Account.objects.filter(pk=marie.pk).update(
+        email="marie.martin@example.org", email_verified_at=timezone.now()
+    )
     at_proof_page(fc, client)
     response = prove(run, client, sms_gateway, FC, marie)
     assert response.status_code == 302 and response["Location"] == "/"
@@ -149,6 +158,11 @@ def test_an_active_guardian_proves_the_account_and_is_linked_and_signed_in(
     no_secret_in_audit()
     page = text(client.get("/"))
     assert "est maintenant liée à votre compte " + marie.login in page
+    # The owner hears of it where the proof did not go: the verified address.
+    (mail,) = smtp.to("marie.martin@example.org")
+    assert mail["Subject"].strip() == "Une identité FranceConnect a été liée à votre compte – Préau"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert marie.login in body and "Identités connectées" in body
 
     # Next time: straight in.
     client.logout()

@@ -38,6 +38,7 @@ from preau.activation.signup import (
 )
 from preau.audit.services import audit_record
 from preau.directory.models import Account
+from preau.notify.services import message_queue
 
 # The states whose owner may prove the account to link an identity (a DEACTIVATED one is the
 # school's to reopen: no code is sent for it, and one deactivated meanwhile stops here).
@@ -89,7 +90,8 @@ def signup_link_record(
 ) -> None:
     """What the proof proved, once the identity is linked: the mobile verified, every child's
     link confirmed, for a PROVISIONED account the first connection's birth-date step done
-    (every child's was given); the sign-up ended. ``provider`` is for the audit event."""
+    (every child's was given); the sign-up ended; an ACTIVE account's owner told by e-mail.
+    ``provider`` is for the audit event."""
     row, account = proven.row, proven.account
     now = timezone.now()
     children = signup_children(row)
@@ -101,6 +103,7 @@ def signup_link_record(
             create_defaults={"started_at": now, "birth_date_confirmed_at": now},
         )
     signup_end(row, SignUp.EndReason.DONE)
+    _owner_warn(row, account)
     audit_record(
         action="signup.link",
         actor=account,
@@ -112,4 +115,27 @@ def signup_link_record(
             "children": [g.student.login for g in children],
             "mobile_verified": True,
         },
+    )
+
+
+def _owner_warn(row: SignUp, account: Account) -> None:
+    """An ACTIVE account got a new way in from a phone and birth dates, not its password: its
+    owner hears of it at the verified e-mail address, a channel the SMS proof did not use (the
+    SMS went to the phone that proved), with the way to undo it."""
+    if account.state != Account.State.ACTIVE or not account.email:
+        return
+    if account.email_verified_at is None:
+        return
+    message_queue(
+        channel="email",
+        to=account.email,
+        template="identity_linked",
+        context={
+            "first_name": account.first_name,
+            "login": account.login,
+            "provider": row.link_provider,
+            "when": timezone.localtime(),
+        },
+        account=account,
+        idempotency_key=f"identity_linked:{row.pk}",
     )
