@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import requests
 
+from preau.mobile.models import Device
+from preau.mobile.services import grant_create
 from tests.mobile.conftest import Api
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,6 +24,9 @@ BAD_BODIES = [
     b'{"service": 3}',
     b'{"from_establishment": "peut-\xc3\xaatre", "from_partners": 1, "sms": null}',
     b"\xff\xfe",
+    # NUL bytes and other control characters (PostgreSQL's text columns refuse NUL).
+    b'{"identifier": "A\\u0000B", "code": "C\\u0007", "token": "\\u0000", "device_name": "T",'
+    b' "refresh_token": "\\u0000", "service": "https://x.example/\\u0000", "platform": "ios"}',
 ]
 
 
@@ -74,3 +79,30 @@ def test_wrong_codes_from_one_address_are_throttled(api: Api, db: Any) -> None:
     last = api.post("/activation", json=body)
     assert error_of(last) == "too_many_requests"
     assert int(last.headers["Retry-After"]) > 0
+
+
+def test_a_control_character_in_a_device_name_pairs_nothing(api: Api, parent: Any) -> None:
+    issued = grant_create(actor=parent, account=parent)
+    body = {"identifier": issued.grant.identifier, "code": issued.code, "platform": "ios"}
+    refused = api.post("/activation", json={**body, "device_name": "Télé\u0000phone"})
+    assert refused.status_code == 400
+    assert error_of(refused) == "invalid_request"
+    assert not Device.objects.exists()
+    # Nothing was counted against the grant: the right request still pairs.
+    assert api.post("/activation", json={**body, "device_name": "Téléphone"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("patch", "/me", "GET"), ("delete", "/preferences", "GET, PUT"), ("get", "/logout", "POST")],
+)
+def test_a_method_an_address_does_not_take_is_refused_in_json(
+    api: Api, paired: Callable[[], dict[str, Any]], method: str, path: str, allowed: str
+) -> None:
+    token = paired()["access_token"]
+    answer = requests.request(
+        method, api.url(path), headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert answer.status_code == 405
+    assert error_of(answer) == "method_not_allowed"
+    assert sorted(answer.headers["Allow"].split(", ")) == sorted(allowed.split(", "))

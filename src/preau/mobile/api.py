@@ -9,9 +9,10 @@ each device has a request budget (:mod:`preau.mobile.rate`).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -322,11 +323,30 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
     return _error(request, "not_found")
 
 
+def _method_not_allowed_in_json(view: Any) -> Any:
+    """django-ninja answers a method an address does not take with a plain-text 405; the API
+    answers every refusal in its one JSON shape (keeping the ``Allow`` header)."""
+
+    @functools.wraps(view)  # keeps csrf_exempt and the other marks of ninja's view
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            answer = _error(request, "method_not_allowed")
+            answer["Allow"] = response["Allow"]
+            return answer
+        return response
+
+    return wrapped
+
+
 def api_urls() -> tuple[list[Any], str, str]:
     """The API's URL patterns, each reachable whatever the required actions of a session
-    (the API reads no session: a cookie sent along must not turn into a redirect)."""
+    (the API reads no session: a cookie sent along must not turn into a redirect), each
+    refusing an unknown method in JSON."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         if pattern.callback is not None:
-            required_actions_exempt(pattern.callback)
+            pattern.callback = required_actions_exempt(
+                _method_not_allowed_in_json(pattern.callback)
+            )
     return patterns, app_name, namespace

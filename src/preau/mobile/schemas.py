@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
 Platform = Literal["android", "ios", "other"]
+
+# What a person or an app types: no control character (a NUL byte is refused by PostgreSQL's
+# text columns; none belongs in a name, an identifier, a code or a token).
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
+
+def text(max_length: int, description: str = "") -> Any:
+    """A required string field of at most ``max_length`` characters, without control ones."""
+    return Field(min_length=1, max_length=max_length, pattern=NO_CONTROL, description=description)
 
 
 class ErrorOut(Schema):
@@ -16,22 +25,22 @@ class ErrorOut(Schema):
 
 
 class _DeviceIn(Schema):
-    device_name: str = Field(min_length=1, max_length=80, description="Nom de l’appareil")
+    device_name: str = text(80, "Nom de l’appareil")
     platform: Platform
 
 
 class ActivationIn(_DeviceIn):
-    identifier: str = Field(min_length=1, max_length=32)
-    code: str = Field(min_length=1, max_length=32)
+    identifier: str = text(32)
+    code: str = text(32)
 
 
 class PairingIn(_DeviceIn):
-    identifier: str = Field(min_length=1, max_length=32)
-    token: str = Field(min_length=1, max_length=128, description="Jeton déchiffré avec le PIN")
+    identifier: str = text(32)
+    token: str = text(128, "Jeton déchiffré avec le PIN")
 
 
 class RefreshIn(Schema):
-    refresh_token: str = Field(min_length=1, max_length=128)
+    refresh_token: str = text(128)
 
 
 class TokenOut(Schema):
@@ -85,7 +94,7 @@ class ServiceGroupOut(Schema):
 
 
 class WebLinkIn(Schema):
-    service: str = Field(min_length=1, max_length=2000, description="Adresse du service CAS")
+    service: str = text(2000, "Adresse du service CAS")
 
 
 class WebLinkOut(Schema):
