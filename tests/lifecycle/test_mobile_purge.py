@@ -1,7 +1,8 @@
 """The mobile app's dead rows are deleted by ``preau lifecycle`` (dry run first): used or
 expired pairing codes, QR + PIN tokens and web links, expired tokens, refresh tokens rotated
-more than ROTATED_REFRESH_DAYS ago, devices revoked more than REVOKED_DEVICE_DAYS ago. What still
-opens something, or still detects a copied refresh token, is kept."""
+more than ROTATED_REFRESH_DAYS ago, devices revoked more than REVOKED_DEVICE_DAYS ago; a device
+whose refresh token expired unused is revoked first. What still opens something, or still
+detects a copied refresh token, is kept."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from preau.audit.models import AuditEvent
 from preau.directory.models import Account
 from preau.mobile.errors import MobileError
 from preau.mobile.models import Device, DeviceToken, PairingGrant, WebLink
@@ -27,8 +29,14 @@ from preau.mobile.services import (
 
 pytestmark = pytest.mark.django_db
 
-DRY = "Codes, jetons et appareils retirés de l'application mobile qui seraient effacés : {}"
-DONE = "Codes, jetons et appareils retirés de l'application mobile effacés : {}"
+DRY = (
+    "Application mobile : appareils expirés qui seraient retirés, codes, jetons et appareils "
+    "retirés qui seraient effacés : {}"
+)
+DONE = (
+    "Application mobile : appareils expirés retirés, codes, jetons et appareils retirés "
+    "effacés : {}"
+)
 
 
 @pytest.fixture
@@ -78,13 +86,26 @@ def test_dead_rows_go_and_live_ones_stay(account: Account) -> None:
         assert device_by_access_token(kept.access_token) == kept.device
         assert DONE.format(0) in lifecycle()  # idempotent
 
-    with time_machine.travel(start + dt.timedelta(days=91)):
-        # The pending grant and the live device's tokens have expired; the device revoked 91
-        # days ago goes; the device still in use (no revocation) stays, tokens or not.
-        assert DRY.format(4) in lifecycle("--dry-run")
-        assert DONE.format(4) in lifecycle()
+    with time_machine.travel(start + dt.timedelta(days=89)):
+        # The pending grant and the access token; the device, unused but refreshable, is kept.
+        assert DONE.format(2) in lifecycle()
+        assert device_by_access_token(kept.access_token) is None  # expired, but refreshable
+        assert token_refresh(refresh_token=kept.refresh_token).device == kept.device
+
+    with time_machine.travel(start + dt.timedelta(days=89 + 91)):
+        # Unused since its last refresh 91 days ago, the device can no longer connect: it is
+        # revoked (audited) and its three tokens go (one rotated, two expired); the device
+        # revoked 180 days ago goes.
+        assert DRY.format(5) in lifecycle("--dry-run")
+        assert DONE.format(5) in lifecycle()
         assert list(Device.objects.all()) == [kept.device]
+        kept.device.refresh_from_db()
+        assert kept.device.revoke_reason == "expired"
+        assert AuditEvent.objects.filter(
+            action="mobile.device.revoke", actor=None, data__reason="expired"
+        ).exists()
         assert not DeviceToken.objects.exists() and not PairingGrant.objects.exists()
+        assert DONE.format(0) in lifecycle()
 
 
 def test_a_rotated_refresh_token_is_kept_while_it_detects_a_copy(account: Account) -> None:

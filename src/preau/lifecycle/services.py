@@ -257,11 +257,12 @@ def signups_purge_old(*, dry_run: bool = False) -> RuleResult:
 
 
 def mobile_purge_old(*, dry_run: bool = False, batch_size: int | None = None) -> RuleResult:
-    """The mobile app's dead rows: used or expired pairing codes, QR + PIN tokens and web
-    links, expired tokens and those of revoked devices, refresh tokens rotated more than
-    ``ROTATED_REFRESH_DAYS`` ago, devices revoked more than ``REVOKED_DEVICE_DAYS`` ago
-    (docs/mobile.md). The mobile app offers the purge through its AppConfig: lifecycle and
-    mobile are sibling apps that do not import each other."""
+    """The mobile app's dead rows: devices whose refresh token expired unused are revoked
+    (audited); used or expired pairing codes, QR + PIN tokens and web links, expired tokens
+    and those of revoked devices, refresh tokens rotated more than ``ROTATED_REFRESH_DAYS``
+    ago, devices revoked more than ``REVOKED_DEVICE_DAYS`` ago are deleted (docs/mobile.md).
+    The mobile app offers the purge through its AppConfig: lifecycle and mobile are sibling
+    apps that do not import each other."""
     from django.apps import apps
 
     result = RuleResult()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -215,25 +215,27 @@ def token_refresh(*, refresh_token: str, ip: str | None = None) -> TokenPair:
     return pair
 
 
-def _device_revoke(device: Device, *, reason: str, now: Any) -> None:
+def _device_revoke(device: Device, *, reason: str, now: Any) -> int:
     device.revoked_at, device.revoke_reason = now, reason
     device.save(update_fields=["revoked_at", "revoke_reason"])
-    DeviceToken.objects.filter(device=device).delete()
+    return int(DeviceToken.objects.filter(device=device).delete()[0])
 
 
 @transaction.atomic
 def device_revoke(
     *,
-    actor: Account,
+    actor: Account | None,
     device: Device,
     reason: str,
     request: HttpRequest | None = None,
     ip: str | None = None,
-) -> None:
-    """ "Retirer cet appareil" (the page) or sign out of this device (the app)."""
+) -> int:
+    """ "Retirer cet appareil" (the page), sign out of this device (the app), or a device
+    left unused past its refresh token (``actor`` ``None``: ``preau lifecycle``). Returns the
+    number of its tokens deleted."""
     if device.revoked_at is not None:
-        return
-    _device_revoke(device, reason=reason, now=timezone.now())
+        return 0
+    deleted = _device_revoke(device, reason=reason, now=timezone.now())
     audit_record(
         action="mobile.device.revoke",
         actor=actor,
@@ -242,6 +244,7 @@ def device_revoke(
         ip=ip,
         data={"device": device.pk, "name": device.name, "reason": reason},
     )
+    return deleted
 
 
 def devices_revoke_all(*, account_ids: list[int], reason: str) -> int:
@@ -343,8 +346,9 @@ def preferences_update(
 
 @dataclass(frozen=True)
 class MobilePurge:
-    """What :func:`mobile_rows_purge` deleted (or, in a dry run, would delete)."""
+    """What :func:`mobile_rows_purge` did (or, in a dry run, would do)."""
 
+    expired: int = 0  # devices revoked: their refresh token expired unused
     grants: int = 0
     web_links: int = 0
     tokens: int = 0
@@ -352,7 +356,29 @@ class MobilePurge:
 
     @property
     def total(self) -> int:
-        return self.grants + self.web_links + self.tokens + self.devices
+        return self.expired + self.grants + self.web_links + self.tokens + self.devices
+
+
+def devices_expire(*, dry_run: bool = False) -> tuple[int, int]:
+    """Revoke (reason ``expired``, audited) the devices that can no longer connect: no refresh
+    token left unused and unexpired (``REFRESH_SECONDS`` without a refresh). Mon compte stops
+    listing them, and their rows go ``REVOKED_DEVICE_DAYS`` later like any revoked device's.
+    Returns how many devices, and how many of their tokens (all dead) the revocation deleted;
+    a dry run counts the devices only (their tokens are the purge's expired ones)."""
+    live_refresh = DeviceToken.objects.filter(
+        device=OuterRef("pk"),
+        kind=DeviceToken.Kind.REFRESH,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    dead = Device.objects.filter(revoked_at__isnull=True).exclude(Exists(live_refresh))
+    if dry_run:
+        return dead.count(), 0
+    expired = tokens = 0
+    for device in dead.select_related("account").order_by("pk"):
+        tokens += device_revoke(actor=None, device=device, reason="expired")
+        expired += 1
+    return expired, tokens
 
 
 def _delete_in_batches(queryset: QuerySet[Any], *, batch_size: int, dry_run: bool) -> int:
@@ -372,10 +398,13 @@ def mobile_rows_purge(*, batch_size: int = 1000, dry_run: bool = False) -> Mobil
     * pairing grants (codes, QR + PIN tokens) and web links used or expired;
     * tokens expired, or of a revoked device, and rotated refresh tokens ``ROTATED_REFRESH_DAYS``
       after their use (until then a copy presented again is recognised and revokes the device);
-    * devices revoked more than ``REVOKED_DEVICE_DAYS`` ago (name, platform, dates).
+    * devices revoked more than ``REVOKED_DEVICE_DAYS`` ago (name, platform, dates);
 
-    Children first, so that deleting a device cascades to nothing and a dry run counts exactly
-    what a run deletes. Each batch is one statement; the audit trail already holds the story."""
+    after revoking the devices whose refresh token expired unused (:func:`devices_expire`).
+
+    Children first, so that deleting a device cascades to nothing and a dry run counts what a
+    run deletes. Each batch is one statement; the audit trail already holds the story."""
+    expired, expired_tokens = devices_expire(dry_run=dry_run)
     now = timezone.now()
     rotated_before = now - timedelta(days=mobile_setting("ROTATED_REFRESH_DAYS"))
     revoked_before = now - timedelta(days=mobile_setting("REVOKED_DEVICE_DAYS"))
@@ -391,8 +420,9 @@ def mobile_rows_purge(*, batch_size: int = 1000, dry_run: bool = False) -> Mobil
         return _delete_in_batches(queryset, batch_size=batch_size, dry_run=dry_run)
 
     return MobilePurge(
+        expired=expired,
         grants=purge(PairingGrant.objects.filter(dead)),
         web_links=purge(WebLink.objects.filter(dead | Q(device__revoked_at__isnull=False))),
-        tokens=purge(DeviceToken.objects.filter(tokens)),
+        tokens=expired_tokens + purge(DeviceToken.objects.filter(tokens)),
         devices=purge(old_devices),
     )

@@ -66,8 +66,8 @@ class Command(BaseCommand):
                     signups,
                 ),
                 (
-                    "Codes, jetons et appareils retirés de l'application mobile qui seraient "
-                    "effacés",
+                    "Application mobile : appareils expirés qui seraient retirés, codes, jetons "
+                    "et appareils retirés qui seraient effacés",
                     mobile,
                 ),
             ]
@@ -79,7 +79,11 @@ class Command(BaseCommand):
                 ("Sessions et jetons OpenID Connect expirés supprimés", expired),
                 ("Identifiants de comptes fusionnés retirés (fin de l'année scolaire)", aliases),
                 (f"Inscriptions par SMS effacées (plus de {signup_days} jours)", signups),
-                ("Codes, jetons et appareils retirés de l'application mobile effacés", mobile),
+                (
+                    "Application mobile : appareils expirés retirés, codes, jetons et appareils "
+                    "retirés effacés",
+                    mobile,
+                ),
             ]
         for label, result in lines:
             self.stdout.write(f"{label} : {result.count}")
