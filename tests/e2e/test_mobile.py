@@ -31,6 +31,11 @@ from tests.sso.conftest import register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+# Each test asks for ``parent`` (the database) before the browser: when this module runs first,
+# the session's fixtures then end in the reverse order, so Chromium closes its keep-alive
+# connections, and the live server's threads their database connections, before the test
+# database is dropped (else PostgreSQL refuses to drop one "being accessed by other users").
+
 WIDTH = 375
 PHONE: dict[str, Any] = {
     "viewport": {"width": WIDTH, "height": 740},
@@ -75,7 +80,7 @@ def api_post(server: str, path: str, body: dict[str, Any], token: str = "") -> r
 
 
 def test_activer_mon_acces_on_a_phone_pairs_the_app_then_retirer_cet_appareil(
-    phone_page: Any, server: str, signin: Any, axe: Any, parent: Account
+    parent: Account, phone_page: Any, server: str, signin: Any, axe: Any
 ) -> None:
     page = phone_page
     signin(page, parent.login, PASSWORD, next="/mon-compte/mobile")
@@ -137,7 +142,7 @@ def test_activer_mon_acces_on_a_phone_pairs_the_app_then_retirer_cet_appareil(
 
 
 def test_the_qr_code_and_pin_on_a_phone(
-    phone_page: Any, server: str, signin: Any, axe: Any, parent: Account
+    parent: Account, phone_page: Any, server: str, signin: Any, axe: Any
 ) -> None:
     page = phone_page
     signin(page, parent.login, PASSWORD, next="/mon-compte/mobile")
@@ -180,7 +185,7 @@ def no_js_phone(browser: Any) -> Iterator[Any]:
 
 
 def test_the_page_works_without_javascript(
-    no_js_phone: Any, server: str, signin: Any, parent: Account
+    parent: Account, no_js_phone: Any, server: str, signin: Any
 ) -> None:
     page = no_js_phone
     signin(page, parent.login, PASSWORD, next="/mon-compte/mobile")
@@ -230,7 +235,7 @@ def web_link(server: str, account: Account) -> str:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_the_web_link_asks_before_it_signs_in_and_opens_the_service(
-    browser: Any, server: str, axe: Any, parent: Account, javascript: bool
+    parent: Account, browser: Any, server: str, axe: Any, javascript: bool
 ) -> None:
     register("Vie scolaire", ("prefix", SERVICE), slug="vie-scolaire", launch_url=SERVICE)
     url = web_link(server, parent)
