@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from preau.activation.models import SignUp
 from preau.directory.models import Account, Establishment, Guardianship, Membership
@@ -27,9 +28,15 @@ Run = Callable[..., Any]
 
 
 def family(
-    *, first: str, last: str, state: str = Account.State.ACTIVE, mobile: str = MOBILE
+    *,
+    first: str,
+    last: str,
+    state: str = Account.State.ACTIVE,
+    mobile: str = MOBILE,
+    mobile_verified: bool | None = None,
 ) -> Account:
-    """A guardian of Léa (a collège) and Tom (a primary school), with this mobile."""
+    """A guardian of Léa (a collège) and Tom (a primary school), with this mobile; an ACTIVE
+    one proved it (``mobile_verified``, by default), as the SMS proof then requires."""
     college, _ = Establishment.objects.get_or_create(
         uai="0750654D", defaults={"name": "Collège Victor-Hugo"}
     )
@@ -44,6 +51,9 @@ def family(
         last_name=last,
         mobile=mobile,
     )
+    if state == Account.State.ACTIVE if mobile_verified is None else mobile_verified:
+        guardian.mobile_verified_at = timezone.now()
+        guardian.save(update_fields=["mobile_verified_at"])
     Membership.objects.create(
         account=guardian,
         establishment=school,
@@ -116,8 +126,9 @@ def prove(
 def nothing_linked(guardian: Account) -> None:
     """Nothing of the account changed and no identity is linked."""
     assert not FederatedIdentity.objects.filter(account=guardian).exists()
+    before = guardian.mobile_verified_at
     guardian.refresh_from_db()
-    assert guardian.mobile_verified_at is None
+    assert guardian.mobile_verified_at == before
     assert not Guardianship.objects.filter(
         guardian=guardian, confirmation_changed_at__isnull=False
     ).exists()

@@ -74,6 +74,12 @@ def text(response: Any) -> str:
     return html.unescape(response.content.decode())
 
 
+def test_the_proofs_form_starts_from_educonnects_names(client: Client, ec: TestEduConnect) -> None:
+    at_proof_page(ec, client)
+    form = client.get("/educonnect/lier/sms").context["form"]
+    assert (form["last_name"].value(), form["first_name"].value()) == ("Martin", "Paul")
+
+
 @pytest.mark.parametrize("state", [Account.State.ACTIVE, Account.State.PROVISIONED])
 def test_a_guardian_proves_the_account_and_is_linked_and_signed_in(
     client: Client, ec: TestEduConnect, sms_gateway: SmsGateway, run: Any, state: str

@@ -283,6 +283,24 @@ def test_a_deactivated_guardian_gets_no_code(
     nothing_linked(marie)
 
 
+def test_an_active_guardian_whose_mobile_only_the_school_vouches_for_gets_no_code(
+    client: Client, fc: TestFranceConnect, sms_gateway: SmsGateway, run: Any
+) -> None:
+    """An active account is not opened to a new way in on a number its owner never proved
+    (the forgotten password's rule): the same answer, no SMS, and the password still links."""
+    paul = family(first="Paul", last="Martin", mobile_verified=False)
+    at_proof_page(fc, client)
+    response = ask(run, client, FC, "Martin", "Paul")
+    assert response["Location"] == "/franceconnect/lier/sms/code"  # as for anyone
+    assert sms_gateway.texts_to(MOBILE) == []
+    assert the_proof().outcome == SignUp.Outcome.UNVERIFIED
+    assert "il vous reste 4 essais" in text(send_code(client, FC, "123456"))
+    nothing_linked(paul)
+    response = client.post("/franceconnect/lier", {"username": paul.login, "password": PASSWORD})
+    assert response.status_code == 302
+    assert FederatedIdentity.objects.get().account == paul
+
+
 def test_a_guardian_deactivated_during_the_proof_is_not_linked(
     client: Client, fc: TestFranceConnect, sms_gateway: SmsGateway, run: Any, marie: Account
 ) -> None:

@@ -181,6 +181,9 @@ class SignUp(models.Model):
         NONE = "none", _("aucun responsable")
         AMBIGUOUS = "ambiguous", _("plusieurs responsables")
         DEACTIVATED = "deactivated", _("compte désactivé")
+        # A LINK proof for an ACTIVE account whose owner never proved this mobile: the school's
+        # number alone does not open an active account to another way in (the password does).
+        UNVERIFIED = "unverified", _("mobile non confirmé par le titulaire")
         THROTTLED = "throttled", _("envoi ralenti")
         EXPIRED = "expired", _("traitée trop tard")
         ERROR = "error", _("erreur")

@@ -234,14 +234,28 @@ def signups_purge(*, dry_run: bool = False) -> int:
     return old.delete()[0]
 
 
+def _may_receive(row: SignUp, account: Account) -> bool:
+    """Whether the matched guardian gets an SMS for this request: a PROVISIONED or ACTIVE
+    account; for a LINK proof an ACTIVE one only when its owner proved this mobile (the
+    forgotten password's rule: an active account is not opened to a new way in on a number
+    only the school's file vouches for)."""
+    if account.state == Account.State.PROVISIONED:
+        return True
+    if account.state != Account.State.ACTIVE:
+        return False
+    return row.purpose != SignUp.Purpose.LINK or account.mobile_verified_at is not None
+
+
 def _process(row: SignUp) -> str:
     matches = signup_match(last_name=row.last_name, first_name=row.first_name, mobile=row.mobile)
     account = matches[0] if len(matches) == 1 else None
-    if account is None or account.state not in (Account.State.PROVISIONED, Account.State.ACTIVE):
-        if account is not None:
-            outcome = SignUp.Outcome.DEACTIVATED
-        else:
+    if account is None or not _may_receive(row, account):
+        if account is None:
             outcome = SignUp.Outcome.AMBIGUOUS if matches else SignUp.Outcome.NONE
+        elif account.state == Account.State.ACTIVE:
+            outcome = SignUp.Outcome.UNVERIFIED
+        else:
+            outcome = SignUp.Outcome.DEACTIVATED
         audit_record(
             action="signup.none",
             target=account,

@@ -33,6 +33,7 @@ from preau.federation.educonnect_match import (
 from preau.federation.errors import error_page
 from preau.federation.franceconnect import FederationError
 from preau.federation.selectors import account_choices, identity_find
+from preau.federation.sms_proof import sms_proof_names_set
 from preau.federation.views import NEXT_SESSION_KEY, proof_page
 from preau.redirects import safe_next
 from preau.signin.services import signout
@@ -121,6 +122,12 @@ def _unproven(request: HttpRequest, answer: EduConnectAnswer) -> HttpResponse:
         subject=answer.subject,
         id_token="",
         name=f"{answer.first_name} {answer.last_name}".strip(),
+    )
+    sms_proof_names_set(
+        request=request,
+        subject=answer.subject,
+        first_name=answer.first_name,
+        last_name=answer.last_name,
     )
     choices = educonnect_accounts_to_choose(answer)
     if choices:
