@@ -6,7 +6,8 @@ parser streams uploaded files to memory or to a temporary file whatever their si
 (``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not count files). A check in the view comes too late: an
 anonymous client holding a CSRF cookie could make the server read and spool hundreds of
 megabytes. :class:`RequestBodyLimitMiddleware` therefore sits near the top of ``MIDDLEWARE``
-and answers 413 with a page in the site's look when ``Content-Length`` is over the limit:
+and answers 413 with a page in the site's look (under ``/api/``, the API's JSON error) when
+``Content-Length`` is over the limit:
 
 - ``PREAU["REQUEST_MAX_BYTES"]`` (1 MiB) everywhere;
 - on the few views decorated with :func:`accepts_upload` (the console's import page), their
@@ -25,10 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from preau.conf import preau_setting
 
@@ -80,10 +82,33 @@ def _limits(request: HttpRequest) -> tuple[int, int | None]:
     return file_limit + UPLOAD_MARGIN, file_limit
 
 
+# Under this prefix the answers are an API's JSON errors (``{"error": code, "message": …}``,
+# docs/mobile.md), not the site's pages.
+API_PREFIX = "/api/"
+_API_ERRORS = {411: "length_required", 413: "request_too_large"}
+
+
+def _api_refusal(status: int, context: dict[str, Any]) -> HttpResponse:
+    if status == 411:  # noqa: PLR2004 - the HTTP status
+        message = _("Annoncez la taille de la requête (en-tête Content-Length).")
+    else:
+        message = _("La requête est trop volumineuse : %(size)s au plus.") % {
+            "size": context["max_size"]
+        }
+    return JsonResponse(
+        {"error": _API_ERRORS[status], "message": message},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 def _refusal(request: HttpRequest, status: int, context: dict[str, Any]) -> HttpResponse:
     # The locale middleware has not run yet: choose the language the same way.
     with translation.override(translation.get_language_from_request(request)):
-        response = render(request, "request_too_large.html", {"status": status, **context})
+        if request.path_info.startswith(API_PREFIX):
+            response = _api_refusal(status, context)
+        else:
+            response = render(request, "request_too_large.html", {"status": status, **context})
     response.status_code = status
     # The clickjacking middleware comes later in the chain and will not see this response.
     response["X-Frame-Options"] = "DENY"

@@ -3,6 +3,7 @@ the server read or spool hundreds of megabytes, signed in or not, CSRF cookie or
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -179,3 +180,32 @@ def test_djangos_own_limits_follow_the_settings() -> None:
     assert django_settings.FILE_UPLOAD_MAX_MEMORY_SIZE == (
         django_settings.PREAU["IMPORT_MAX_BYTES"] + MARGIN
     )
+
+
+def test_the_apis_oversized_or_unannounced_body_gets_the_apis_json_error(client: Client) -> None:
+    """Under /api/ the refusals are the mobile API's JSON errors (docs/mobile.md), unread."""
+    response = client.generic(
+        "POST",
+        "/api/mobile/v1/activation",
+        data=b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH=str(50 * MIB),
+        **{"wsgi.input": UnreadableInput()},
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    body = json.loads(response.content)
+    assert body == {
+        "error": "request_too_large",
+        "message": "La requête est trop volumineuse : 1 Mo au plus.",
+    }
+    chunked = client.generic(
+        "POST",
+        "/api/mobile/v1/activation",
+        data=b"",
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": UnreadableInput()},
+    )
+    assert chunked.status_code == 411
+    assert json.loads(chunked.content)["error"] == "length_required"

@@ -128,8 +128,30 @@ def url(server: str) -> Callable[[str], str]:
     return build
 
 
+def _timers_fire(page: Any) -> bool:
+    """Whether the page's scripts run: axe-core waits on timers, which never fire in a context
+    without JavaScript (its evaluate would then wait forever)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate(
+        "() => { window.__preauTick = false; setTimeout(() => { window.__preauTick = true; }, 0); }"
+    )
+    try:
+        page.wait_for_function("() => window.__preauTick === true", timeout=3000)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     from axe_playwright_python.sync_playwright import Axe
+
+    if not _timers_fire(page):
+        pytest.fail(
+            "axe-core needs JavaScript: check this page in a context with JavaScript, and its "
+            "no-JavaScript behaviour separately",
+            pytrace=False,
+        )
 
     results = Axe().run(
         page,

@@ -35,3 +35,16 @@ def test_axe_passes_a_clean_page(page: Any) -> None:
         '<label for="n">Nom</label><input id="n" type="text"></main></body></html>'
     )
     assert axe_violations(page) == []
+
+
+def test_axe_in_a_page_without_javascript_fails_at_once(browser: Any) -> None:
+    """axe-core waits on timers, which never fire without JavaScript: the harness says so
+    instead of waiting forever."""
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_content('<html lang="fr"><head><title>t</title></head><body></body></html>')
+        with pytest.raises(pytest.fail.Exception, match="axe-core needs JavaScript"):
+            axe_violations(page)
+    finally:
+        context.close()
