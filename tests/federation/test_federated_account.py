@@ -134,3 +134,18 @@ def test_an_account_with_a_password_still_types_it(client: Any, lea: Account) ->
     assert 'name="current_password"' in page
     response = client.post("/mon-compte/mot-de-passe", password_form("Autre-Mot-De-Passe-77"))
     assert response.status_code == 400
+
+
+def test_without_a_password_nor_an_identity_the_page_points_to_recovery(
+    client: Any, lea: Account
+) -> None:
+    """An account whose password was lost (unusable) and no identity linked: nothing can
+    confirm a change here; the page says how to get a password back."""
+    client.force_login(lea)
+    page = client.get("/mon-compte/mot-de-passe").content.decode()
+    assert 'id="no-password"' in page
+    assert 'href="/mot-de-passe-oublie/"' in page
+    response = client.post("/mon-compte/mot-de-passe", password_form())
+    assert response.status_code == 403
+    lea.refresh_from_db()
+    assert not lea.has_usable_password()

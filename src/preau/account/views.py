@@ -89,6 +89,7 @@ def _proof_context(request: HttpRequest, account: Account) -> dict[str, Any]:
     context: dict[str, Any] = {
         "with_current": proof is services.ChangeProof.PASSWORD,
         "signin_again": [],
+        "proof_needed": proof is services.ChangeProof.SIGNIN_AGAIN,
     }
     if proof is services.ChangeProof.SIGNIN_AGAIN:
         context["signin_again"] = signin_again_links(account, request.path)
@@ -101,8 +102,8 @@ def _current_password_error(form: Any, check: services.PasswordCheck) -> int:
             None,
             _(
                 "Votre compte n'a pas de mot de passe : pour confirmer ce changement, "
-                "reconnectez-vous d'abord avec votre identité numérique (lien ci-dessous), "
-                "puis recommencez."
+                "reconnectez-vous d'abord avec votre identité numérique, ou choisissez un mot "
+                "de passe (voir ci-dessous), puis recommencez."
             ),
         )
         return 403
