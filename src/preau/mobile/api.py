@@ -20,18 +20,19 @@ from ninja.security import HttpBearer
 
 from preau.activation.middleware import required_actions_exempt
 from preau.audit.services import client_ip
-from preau.directory.models import Guardianship, Membership
-from preau.directory.selectors import (
-    children_of,
-    establishments_of,
-    membership_profiles_current,
-    memberships_current,
-)
+from preau.directory.models import Establishment, Membership
 from preau.mobile import schemas, services
 from preau.mobile.errors import MobileError, device_rate_message
 from preau.mobile.models import Device, PairingGrant
 from preau.mobile.rate import device_rate_spend
-from preau.mobile.selectors import device_by_access_token
+from preau.mobile.selectors import (
+    EstablishmentSeen,
+    children_seen_of,
+    device_by_access_token,
+    establishments_in,
+    memberships_seen_of,
+    profiles_in,
+)
 from preau.notify.preferences import notification_preferences_of
 from preau.portal.selectors import tiles_for
 from preau.signin.throttle import throttle_check, throttle_fail
@@ -193,7 +194,7 @@ def token(request: HttpRequest, body: schemas.RefreshIn) -> Any:
     return _tokens(pair)
 
 
-def _establishment(establishment: Any) -> dict[str, str]:
+def _establishment(establishment: EstablishmentSeen) -> dict[str, str]:
     return {"uai": establishment.uai, "name": establishment.name}
 
 
@@ -201,31 +202,31 @@ def _establishment(establishment: Any) -> dict[str, str]:
 def me(request: HttpRequest) -> Any:
     """Qui suis-je : noms, profils, établissements, enfants confirmés d’un responsable."""
     account = request.auth.account  # type: ignore[attr-defined]
+    seen = memberships_seen_of(account)
     memberships = [
         {
             "establishment": _establishment(m.establishment),
             "profile": m.profile,
             "profile_label": str(Membership.Profile(m.profile).label),
-            "classes": [c.code for c in m.classes.all()],
+            "classes": list(m.classes),
         }
-        for m in memberships_current(account)
+        for m in seen
     ]
     children = [
         {
-            "first_name": child.student.first_name,
-            "last_name": child.student.last_name,
+            "first_name": child.first_name,
+            "last_name": child.last_name,
             "establishment": _establishment(child.establishment),
-            "classes": child.classes,
+            "classes": list(child.classes),
         }
-        for child in children_of(account)
-        if child.confirmation == Guardianship.Confirmation.CONFIRMED
+        for child in children_seen_of(account)
     ]
     return {
         "login": account.login,
         "first_name": account.first_name,
         "last_name": account.last_name,
         "memberships": memberships,
-        "establishments": [_establishment(e) for e in establishments_of(account)],
+        "establishments": [_establishment(e) for e in establishments_in(seen)],
         "children": children,
     }
 
@@ -240,8 +241,11 @@ def services_list(request: HttpRequest, establishment: str = "") -> Any:
     """« Mes services » : les tuiles par catégorie (``establishment`` : un UAI pour n’en
     montrer qu’un)."""
     account = request.auth.account  # type: ignore[attr-defined]
-    chosen = next((e for e in establishments_of(account) if e.uai == establishment), None)
-    groups = tiles_for(account, chosen, membership_profiles_current(account))
+    seen = memberships_seen_of(account)
+    found = next((e for e in establishments_in(seen) if e.uai == establishment), None)
+    # tiles_for reads the establishment's id and UAI only.
+    chosen = Establishment(pk=found.id, uai=found.uai, name=found.name) if found else None
+    groups = tiles_for(account, chosen, profiles_in(seen))
     return [
         {
             "category": str(group.category),
