@@ -21,7 +21,11 @@ from preau.mobile.selectors import (
     establishments_in,
     memberships_seen_of,
     profiles_in,
+    tiles_of,
 )
+from preau.portal.models import Category, Service
+from preau.portal.registry import registry_forget
+from preau.portal.selectors import tiles_for
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +164,39 @@ def test_each_read_is_one_query(django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(2):
         memberships_seen_of(guardian)
         children_seen_of(guardian)
+
+
+def _services() -> None:
+    """Services open to all, to one profile, to one establishment, inactive, without a launch
+    address, with the UAI in their address, in two categories."""
+    first = Category.objects.create(name="Vie de l’établissement", order=5)
+    second = Category.objects.create(name="Pédagogie", order=7)
+    a, b = Establishment.objects.get(uai="0750001A"), Establishment.objects.get(uai="0750002B")
+    for slug, category, extra, places in (
+        ("cantine", first, {"allowed_profiles": []}, ()),
+        ("pronote", second, {"launch_url": "https://{uai}.index-education.net/"}, ()),
+        ("casier", second, {"allowed_profiles": ["enseignant"]}, ()),
+        ("labo", second, {"allowed_profiles": ["responsable"]}, (b,)),
+        ("cdi", first, {"order": 1}, (a,)),
+        ("ancien", first, {"is_active": False}, ()),
+        ("sans-adresse", first, {"launch_url": ""}, ()),
+    ):
+        fields = {"launch_url": f"https://{slug}.example.fr/", **extra}
+        service = Service.objects.create(name=slug.title(), slug=slug, category=category, **fields)
+        service.establishments.set(places)
+    registry_forget()
+
+
+def test_the_tiles_are_those_of_mes_services() -> None:
+    accounts = _dataset()
+    _services()
+    for account in accounts:
+        seen = memberships_seen_of(account)
+        places = [None, *establishments_in(seen)]
+        for place in places:
+            chosen = Establishment.objects.get(pk=place.id) if place is not None else None
+            old = tiles_for(account, chosen, membership_profiles_current(account))
+            assert tiles_of(place, seen) == old
+    guardian = memberships_seen_of(accounts[0])
+    slugs = [[t.slug for t in g.tiles] for g in tiles_of(establishments_in(guardian)[0], guardian)]
+    assert slugs == [["cdi", "cantine"], ["casier", "pronote"]]

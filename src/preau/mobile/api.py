@@ -20,7 +20,7 @@ from ninja.security import HttpBearer
 
 from preau.activation.middleware import required_actions_exempt
 from preau.audit.services import client_ip
-from preau.directory.models import Establishment, Membership
+from preau.directory.models import Membership
 from preau.mobile import schemas, services
 from preau.mobile.errors import MobileError, device_rate_message
 from preau.mobile.models import Device, PairingGrant
@@ -31,10 +31,9 @@ from preau.mobile.selectors import (
     device_by_access_token,
     establishments_in,
     memberships_seen_of,
-    profiles_in,
+    tiles_of,
 )
 from preau.notify.preferences import notification_preferences_of
-from preau.portal.selectors import tiles_for
 from preau.signin.throttle import throttle_check, throttle_fail
 
 FAILURE_SCOPE = "mobile.failure.address"
@@ -242,10 +241,8 @@ def services_list(request: HttpRequest, establishment: str = "") -> Any:
     montrer qu’un)."""
     account = request.auth.account  # type: ignore[attr-defined]
     seen = memberships_seen_of(account)
-    found = next((e for e in establishments_in(seen) if e.uai == establishment), None)
-    # tiles_for reads the establishment's id and UAI only.
-    chosen = Establishment(pk=found.id, uai=found.uai, name=found.name) if found else None
-    groups = tiles_for(account, chosen, profiles_in(seen))
+    chosen = next((e for e in establishments_in(seen) if e.uai == establishment), None)
+    groups = tiles_of(chosen, seen)
     return [
         {
             "category": str(group.category),

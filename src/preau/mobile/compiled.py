@@ -35,7 +35,8 @@ TEXT_MARKER = "\x00preau-mobile-compiled-parameter\x00"
 
 
 class Compiled:
-    """``build(marker)`` → a queryset using its parameter exactly once; run it with a value."""
+    """``build(marker)`` → a queryset using its parameter exactly once; run it with a value.
+    With ``marker=None`` the queryset takes no parameter (``build(None)``, ``rows()``)."""
 
     def __init__(self, build: Callable[[Any], QuerySet[Any]], marker: Any = ID_MARKER) -> None:
         self._build = build
@@ -52,26 +53,27 @@ class Compiled:
         compiler = self._build(self._marker).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         positions = [i for i, p in enumerate(params) if p == self._marker]
-        if len(positions) != 1:
+        if self._marker is not None and len(positions) != 1:
             raise ValueError("a compiled query uses its parameter exactly once")
-        compiled = (compiler, sql, list(params), positions[0])
+        compiled = (compiler, sql, list(params), positions[0] if positions else -1)
         if timezone.localdate() == day:  # not built across midnight: keep it for the day
             cache.clear()
             cache[key] = compiled
         return compiled
 
     def _fetch(self, value: Any, using: str, one: bool) -> tuple[Any, list[Any]]:
-        if value is None:
+        if (value is None) != (self._marker is None):
             raise ValueError("a compiled query's parameter cannot be None")
         compiler, sql, params, position = self._compiled(using)
-        params = list(params)
-        params[position] = value
+        if position >= 0:
+            params = list(params)
+            params[position] = value
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchmany(1) if one else cursor.fetchall()
         return compiler, list(compiler.results_iter(results=[fetched])) if fetched else []
 
-    def rows(self, value: Any, using: str = "default") -> list[tuple[Any, ...]]:
+    def rows(self, value: Any = None, using: str = "default") -> list[tuple[Any, ...]]:
         """The rows of a ``values_list`` queryset for ``value``, converted as Django does."""
         _, rows = self._fetch(value, using, one=False)
         return [tuple(row) for row in rows]

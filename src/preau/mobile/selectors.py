@@ -9,12 +9,14 @@ from typing import Any
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
-from preau.directory.models import Account, Guardianship, Membership, current_q
+from preau.directory.models import Account, Establishment, Guardianship, Membership, current_q
 from preau.directory.selectors import memberships_seen
 from preau.mobile import tokens
 from preau.mobile.compiled import TEXT_MARKER, Compiled
 from preau.mobile.models import Device, DeviceToken, WebLink
+from preau.portal.models import Service
 from preau.portal.registry import registry_match
+from preau.portal.selectors import Tile, TileGroup, services_allowed_ids, services_launchable
 
 # The token's row, its device and account, by the token's digest (unique): one compiled query.
 _TOKEN_BY_DIGEST = Compiled(
@@ -199,3 +201,42 @@ def children_seen_of(guardian: Account) -> list[ChildSeen]:
     return [
         ChildSeen(first, last, place, tuple(codes)) for first, last, place, codes in found.values()
     ]
+
+
+# The tiles' services, all of them (a few dozen): filtered by the registry's rule in Python.
+_LAUNCHABLE = Compiled(
+    lambda _: services_launchable().values_list(
+        "pk",
+        "category_id",
+        "category__name",
+        "name",
+        "description",
+        "icon",
+        "launch_url",
+        "slug",
+    ),
+    marker=None,
+)
+
+
+def tiles_of(
+    establishment: EstablishmentSeen | None, memberships: list[MembershipSeen]
+) -> list[TileGroup]:
+    """What :func:`~preau.portal.selectors.tiles_for` gives for the person of ``memberships``
+    (of :func:`memberships_seen_of`) in ``establishment`` (one query)."""
+    place = (
+        Establishment(pk=establishment.id, uai=establishment.uai, name=establishment.name)
+        if establishment is not None
+        else None
+    )
+    allowed = set(services_allowed_ids(place, profiles_in(memberships)))
+    groups: dict[int, TileGroup] = {}
+    for pk, category, category_name, name, description, icon, launch, slug in _LAUNCHABLE.rows():
+        if pk in allowed:
+            group = groups.setdefault(category, TileGroup(category=category_name))
+            # The launch address's rule is the model's (the UAI in PRONOTE's addresses).
+            url = Service(launch_url=launch).launch_url_for(place)
+            group.tiles.append(
+                Tile(name=name, description=description, icon=icon, url=url, slug=slug)
+            )
+    return list(groups.values())

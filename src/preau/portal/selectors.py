@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models import QuerySet
 
 from preau.conf import preau_setting
 from preau.directory.models import Establishment
@@ -34,21 +35,33 @@ class TileGroup:
     tiles: list[Tile] = field(default_factory=list)
 
 
+def services_launchable() -> QuerySet[Service]:
+    """The active services with a launch address, in the display order of "Mes services"."""
+    return (
+        Service.objects.filter(is_active=True)
+        .exclude(launch_url="")
+        .order_by("category__order", "category__name", "order", "name")
+    )
+
+
+def services_allowed_ids(
+    establishment: Establishment | None, memberships: list[tuple[int, str]]
+) -> list[int]:
+    """The registered services open to the person's profiles in ``establishment`` (every
+    membership when there is none): what :func:`tiles_for` shows of them."""
+    here = [m for m in memberships if establishment is None or m[0] == establishment.pk] or (
+        [] if establishment is not None else memberships
+    )
+    return [s.id for s in registry_services() if s.allows(here)]
+
+
 def tiles_for(
     account: Any, establishment: Establishment | None, memberships: list[tuple[int, str]]
 ) -> list[TileGroup]:
     """ "Mes services": the active services open to the person's profiles in ``establishment``
     (every membership when there is none), grouped by category in display order."""
-    here = [m for m in memberships if establishment is None or m[0] == establishment.pk] or (
-        [] if establishment is not None else memberships
-    )
-    allowed_ids = [s.id for s in registry_services() if s.allows(here)]
-    services = (
-        Service.objects.filter(pk__in=allowed_ids, is_active=True)
-        .exclude(launch_url="")
-        .select_related("category")
-        .order_by("category__order", "category__name", "order", "name")
-    )
+    allowed_ids = services_allowed_ids(establishment, memberships)
+    services = services_launchable().filter(pk__in=allowed_ids).select_related("category")
     groups: dict[int, TileGroup] = {}
     for service in services:
         category: Category = service.category
