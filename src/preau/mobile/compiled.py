@@ -18,8 +18,11 @@ place. Two differences, for these queries:
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 from django.db import connections
@@ -34,6 +37,41 @@ ID_MARKER = -1_987_654_321
 TEXT_MARKER = "\x00preau-mobile-compiled-parameter\x00"
 
 
+@dataclass(frozen=True)
+class _Statement:
+    compiler: Any
+    sql: str
+    params: list[Any]
+    position: int  # the marker's place in ``params`` (-1: no parameter)
+    converters: dict[int, Any]  # Django's converters of the selected columns
+    day: tuple[float, float]  # the local day it was built on (timestamps of its midnights)
+    names: list[str]  # a model query's: the columns of its model, their slice of a row
+    start: int
+    end: int
+    populators: list[Any]  # its select_related relations
+
+
+def _today() -> tuple[float, float]:
+    """Today's local midnight and the next one, as timestamps: the SQL holds today's date."""
+    today, zone = timezone.localdate(), timezone.get_current_timezone()
+    midnights = (today, today + timedelta(days=1))
+    start, end = (datetime.combine(d, dt_time.min, tzinfo=zone).timestamp() for d in midnights)
+    return start, end
+
+
+def _model_columns(compiler: Any, using: str) -> tuple[list[str], int, int, list[Any]]:
+    """How ``QuerySet.__iter__`` makes instances of a row (nothing for a values query)."""
+    klass_info = compiler.klass_info
+    if klass_info is None:
+        return [], 0, 0, []
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    names = [column[0].target.attname for column in compiler.select[start:end]]
+    # django-stubs describe a later Django, whose populators also take a fetch mode.
+    populators = get_related_populators(klass_info, compiler.select, using)  # type: ignore[call-arg]
+    return names, start, end, list(populators)
+
+
 class Compiled:
     """``build(marker)`` → a queryset using its parameter exactly once; run it with a value.
     With ``marker=None`` the queryset takes no parameter (``build(None)``, ``rows()``)."""
@@ -43,35 +81,41 @@ class Compiled:
         self._marker = marker
         self._local = threading.local()
 
-    def _compiled(self, using: str) -> tuple[Any, str, list[Any], int]:
-        day = timezone.localdate()
-        cache: dict[tuple[str, date], tuple[Any, str, list[Any], int]]
-        cache = self._local.__dict__.setdefault("by_day", {})
-        key = (using, day)
-        if key in cache:
-            return cache[key]
+    def _compiled(self, using: str) -> _Statement:
+        statements: dict[str, _Statement] = self._local.__dict__.setdefault("by_alias", {})
+        found = statements.get(using)
+        if found is not None and found.day[0] <= time.time() < found.day[1]:
+            return found
+        day = _today()
         compiler = self._build(self._marker).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         positions = [i for i, p in enumerate(params) if p == self._marker]
         if self._marker is not None and len(positions) != 1:
             raise ValueError("a compiled query uses its parameter exactly once")
-        compiled = (compiler, sql, list(params), positions[0] if positions else -1)
-        if timezone.localdate() == day:  # not built across midnight: keep it for the day
-            cache.clear()
-            cache[key] = compiled
-        return compiled
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        position = positions[0] if positions else -1
+        names, start, end, populators = _model_columns(compiler, using)
+        statement = _Statement(
+            compiler, sql, list(params), position, converters, day, names, start, end, populators
+        )
+        if _today() == day:  # not built across midnight: keep it for the day
+            statements[using] = statement
+        return statement
 
-    def _fetch(self, value: Any, using: str, one: bool) -> tuple[Any, list[Any]]:
+    def _fetch(self, value: Any, using: str, one: bool) -> tuple[_Statement, list[Any]]:
         if (value is None) != (self._marker is None):
             raise ValueError("a compiled query's parameter cannot be None")
-        compiler, sql, params, position = self._compiled(using)
-        if position >= 0:
+        statement = self._compiled(using)
+        params = statement.params
+        if statement.position >= 0:
             params = list(params)
-            params[position] = value
+            params[statement.position] = value
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(statement.sql, params)
             fetched = cursor.fetchmany(1) if one else cursor.fetchall()
-        return compiler, list(compiler.results_iter(results=[fetched])) if fetched else []
+        if fetched and statement.converters:
+            fetched = list(statement.compiler.apply_converters(fetched, statement.converters))
+        return statement, fetched
 
     def rows(self, value: Any = None, using: str = "default") -> list[tuple[Any, ...]]:
         """The rows of a ``values_list`` queryset for ``value``, converted as Django does."""
@@ -81,17 +125,12 @@ class Compiled:
     def first(self, value: Any, using: str = "default") -> Any:
         """The first row for ``value`` as an instance, its ``select_related`` relations
         attached (as ``QuerySet.first()`` makes it), or None."""
-        compiler, rows = self._fetch(value, using, one=True)
+        statement, rows = self._fetch(value, using, one=True)
         if not rows:
             return None
         row = rows[0]
-        klass_info = compiler.klass_info
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        names = [column[0].target.attname for column in compiler.select[start:end]]
-        obj = klass_info["model"].from_db(using, names, row[start:end])
-        # django-stubs describe a later Django, whose populators also take a fetch mode.
-        populators = get_related_populators(klass_info, compiler.select, using)  # type: ignore[call-arg]
-        for populator in populators:
+        model = statement.compiler.klass_info["model"]
+        obj = model.from_db(using, statement.names, row[statement.start : statement.end])
+        for populator in statement.populators:
             populator.populate(row, obj)
         return obj
