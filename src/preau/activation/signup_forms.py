@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from preau.activation.forms import parse_birth_date
+from preau.activation.signup import StepOutcome, signup_code_verify
 from preau.codes import CODE_DIGITS, code_normalize
 from preau.directory.models import Guardianship
 from preau.names import names_key
 from preau.signin.forms import MobileField
+from preau.signin.throttle import wait_message
 
 _NAME_MAX = 150
 
@@ -132,6 +136,38 @@ class ChildrenForm(forms.Form):
     def answers(self) -> dict[int, date]:
         """Guardianship id → the date typed (after ``is_valid()``)."""
         return {g.pk: self.cleaned_data[f"child_{g.pk}"] for g in self.children}
+
+
+@dataclass
+class CodeStep:
+    """The code page's form after :func:`code_step`: show it again with ``status``, ``wait``
+    and ``error``, unless ``outcome`` says where to go (OK, or a problem to show)."""
+
+    form: SmsCodeForm
+    status: int = 200
+    wait: int = 0
+    error: str = ""
+    outcome: StepOutcome | None = None
+
+
+def code_step(request: HttpRequest, handle: str) -> CodeStep:
+    """The code page's form, checked on POST against this browser's sign-up (the sign-up's
+    page and the proof before a federated link share it)."""
+    form = SmsCodeForm(request.POST if request.method == "POST" else None)
+    step = CodeStep(form)
+    if request.method != "POST":
+        return step
+    step.status = 400
+    if not form.is_valid():
+        return step
+    result = signup_code_verify(handle=handle, code=form.cleaned_data["code"], request=request)
+    if result.outcome is StepOutcome.THROTTLED:
+        step.status, step.wait, step.error = 429, result.wait, wait_message(result.wait)
+    elif result.outcome is StepOutcome.WRONG:
+        step.error = code_wrong_message(result.tries_left)
+    else:
+        step.outcome = result.outcome
+    return step
 
 
 def code_wrong_message(tries_left: int) -> str:

@@ -26,9 +26,8 @@ from preau.activation.selectors import charter_current
 from preau.activation.signup_forms import (
     ChildrenForm,
     SignUpForm,
-    SmsCodeForm,
     birth_dates_wrong_message,
-    code_wrong_message,
+    code_step,
 )
 from preau.conf import preau_setting
 from preau.signin.forms import SetPasswordForm
@@ -151,28 +150,19 @@ def signup_code_view(request: HttpRequest) -> HttpResponse:
     moved = _elsewhere(request, row, "code")
     if moved is not None:
         return moved
-    form = SmsCodeForm(request.POST if request.method == "POST" else None)
-    status, wait, error = 200, 0, ""
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            result = signup.signup_code_verify(
-                handle=handle, code=form.cleaned_data["code"], request=request
-            )
-            if result.outcome is signup.StepOutcome.OK:
-                return redirect("activation:signup_children")
-            if result.outcome is signup.StepOutcome.THROTTLED:
-                status, wait, error = 429, result.wait, wait_message(result.wait)
-            elif result.outcome is not signup.StepOutcome.WRONG:
-                return _problem(request, result.outcome)
-            else:
-                error = code_wrong_message(result.tries_left)
+    step = code_step(request, handle)
+    if step.outcome is signup.StepOutcome.OK:
+        return redirect("activation:signup_children")
+    if step.outcome is not None:
+        return _problem(request, step.outcome)
     context = {
-        "form": form,
-        "error": error,
+        "form": step.form,
+        "error": step.error,
         "minutes": int(preau_setting("SIGNUP_CODE_MINUTES")),
     }
-    return _render(request, "activation/signup_code.html", context, status=status, wait=wait)
+    return _render(
+        request, "activation/signup_code.html", context, status=step.status, wait=step.wait
+    )
 
 
 # --- The children -------------------------------------------------------------------------------
